@@ -1,0 +1,47 @@
+"""The panel base every chapter's widgets are built on, and the quiz."""
+
+import ipywidgets as w
+import pytest
+
+from dlcourse.quiz import quiz_html
+from dlcourse.widgets import Panel
+
+
+def _panel():
+    def draw(fig, result):
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, result])
+        return f"slope {result}"
+
+    return Panel(lambda slope: slope, draw, {"slope": w.FloatSlider(value=1.0, min=0, max=2)})
+
+
+def test_panel_renders_on_creation():
+    p = _panel()
+    assert bytes(p.image.value).startswith(b"\x89PNG") and p.summary.value == "slope 1.0"
+
+
+def test_changing_a_control_recomputes_and_swaps_the_image():
+    p = _panel()
+    before = p.image.value
+    p.controls["slope"].value = 2.0
+    assert p.result == 2.0 and p.summary.value == "slope 2.0"
+    assert p.image.value != before and p.last_update_ms > 0
+
+
+def test_the_figure_is_reused_not_recreated():
+    p = _panel()
+    fig = p.figure
+    p.controls["slope"].value = 0.5
+    assert p.figure is fig and len(fig.axes) == 1
+
+
+def test_quiz_hides_answers_in_details_and_escapes_html():
+    html = quiz_html([("Is 1 < 2?", "Yes")])
+    assert "<details><summary>Show answer</summary><p>Yes</p></details>" in html
+    assert "1 &lt; 2" in html
+
+
+def test_empty_quiz_is_refused():
+    with pytest.raises(ValueError, match="at least one"):
+        quiz_html([])
