@@ -1,0 +1,133 @@
+"""Drawing a ``Value`` graph with matplotlib alone (no graphviz).
+
+Layout: the output sits on the right and every node one column further left than the
+furthest node that uses it, so the forward pass reads left to right and the backward pass
+right to left.  A value is a box ``label | data | grad``; the operation that made it is a
+circle just left of it.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch
+
+from dlcourse.autograd.graph import graph_nodes
+from dlcourse.autograd.value import Value, topological_order
+
+__all__ = ["draw", "to_svg"]
+
+# Sizes in data units; one data unit is drawn as one inch on a new figure.
+_BOX_W, _BOX_H = 2.7, 0.45  # a value box
+_OP_R = 0.3  # radius of an operation circle
+_COLUMN = 4.0  # horizontal distance between consecutive layers
+_ROW = 0.9  # vertical distance between nodes of one layer
+_VALUE_STYLE = dict(facecolor="#eef3fb", edgecolor="#4a6fa5", linewidth=1.2)
+_OP_STYLE = dict(facecolor="#fdf1d6", edgecolor="#b7862b", linewidth=1.2)
+_ARROW = dict(arrowstyle="->", color="#555555", linewidth=0.9, shrinkA=0, shrinkB=0)
+
+
+def _layers(root: Value) -> dict[Value, int]:
+    """Each node's layer: the length of the longest path from it up to ``root``."""
+    depth = {root: 0}
+    for node in reversed(topological_order(root)):  # every user before what it uses
+        for child in node.children:
+            depth[child] = max(depth.get(child, 0), depth[node] + 1)
+    return depth
+
+
+def _positions(root: Value) -> dict[Value, tuple[float, float]]:
+    """Centre ``(x, y)`` of every value box; each layer a column centred on ``y = 0``."""
+    depth = _layers(root)
+    deepest = max(depth.values())
+    columns: dict[int, list[Value]] = {}
+    for node in graph_nodes(root):  # breadth-first, so the order within a layer is stable
+        columns.setdefault(depth[node], []).append(node)
+    positions = {}
+    for layer, column in columns.items():
+        top = (len(column) - 1) * _ROW / 2
+        for i, node in enumerate(column):
+            positions[node] = ((deepest - layer) * _COLUMN, top - i * _ROW)
+    return positions
+
+
+def _box_text(node: Value, show_grad: bool) -> str:
+    fields = [node.label] if node.label else []
+    fields.append(f"data {node.data:.4f}")
+    if show_grad:
+        fields.append(f"grad {node.grad:.4f}")
+    return " | ".join(fields)
+
+
+def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: bool = False):
+    """Draw the graph that computed ``value``: one box per value, one circle per operation.
+
+    Parameters
+    ----------
+    value : Value
+        The output node; everything it depends on is drawn.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure sized to the graph is made if omitted.
+    show_grad : bool
+        Show each node's ``.grad`` (call ``value.backward()`` first).
+    show_local_grads : bool
+        Write the local gradient ``d op / d input`` on each input edge.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``ax.patches`` holds exactly one patch per value and one per operation.
+
+    Examples
+    --------
+    >>> a, b = Value(2.0, label="a"), Value(1.0, label="b")
+    >>> e = (a + b) * (b + 1); e.backward()
+    >>> fig = draw(e)
+    >>> len(fig.axes[0].patches)  # 6 values (a, b, 1, a+b, b+1, e) and 3 operations
+    9
+    """
+    positions = _positions(value)
+    if ax is None:
+        xs = [x for x, _ in positions.values()]
+        ys = [y for _, y in positions.values()]
+        width = max(xs) - min(xs) + _BOX_W + 0.4
+        height = max(ys) - min(ys) + _BOX_H + 0.6
+        ax = Figure(figsize=(min(width, 40.0), min(height, 40.0))).add_subplot()
+    for node, (x, y) in positions.items():
+        ax.add_patch(FancyBboxPatch((x - _BOX_W / 2, y - _BOX_H / 2), _BOX_W, _BOX_H,
+                                    boxstyle="round,pad=0.02", **_VALUE_STYLE))
+        ax.text(x, y, _box_text(node, show_grad), ha="center", va="center", fontsize=8)
+        if not node.op:
+            continue
+        op_x = x - _BOX_W / 2 - 0.3 - _OP_R  # the operation circle, left of its value
+        ax.add_patch(Circle((op_x, y), _OP_R, **_OP_STYLE))
+        ax.text(op_x, y, node.op, ha="center", va="center", fontsize=8)
+        ax.annotate("", xy=(x - _BOX_W / 2, y), xytext=(op_x + _OP_R, y), arrowprops=_ARROW)
+        for child, local in zip(node.children, node.local_grads, strict=True):
+            cx, cy = positions[child]
+            start, end = (cx + _BOX_W / 2, cy), (op_x - _OP_R, y)
+            ax.annotate("", xy=end, xytext=start, arrowprops=_ARROW)
+            if show_local_grads:
+                ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, f"{local:.3g}",
+                        ha="center", va="bottom", fontsize=7, color="#8a3b12")
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.margins(0.02)
+    ax.set_axis_off()
+    return ax.figure
+
+
+def to_svg(value: Value, *, show_grad: bool = True, show_local_grads: bool = False) -> str:
+    """The drawing of :func:`draw` as an SVG string (starts with ``<svg``), e.g. for HTML.
+
+    Examples
+    --------
+    >>> to_svg(Value(1.0, label="x") * 2).startswith("<svg")
+    True
+    """
+    figure = draw(value, show_grad=show_grad, show_local_grads=show_local_grads)
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
