@@ -1,0 +1,67 @@
+"""Neural-network building blocks: layers (modules), pure functions (``functional``), ``init``.
+
+>>> from dlcourse import nn
+>>> from dlcourse.nn import functional as F
+>>> net = nn.Sequential(nn.Linear(2, 4, rng=0), nn.ReLU(), nn.Linear(4, 1, rng=1))
+>>> net.num_params()
+17
+"""
+
+from dlcourse.nn import functional, init
+from dlcourse.nn.modules import (
+    ELU,
+    SELU,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    BCEWithLogitsLoss,
+    Conv2d,
+    ConvTranspose2d,
+    CrossEntropyLoss,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2d,
+    L1Loss,
+    LeakyReLU,
+    Linear,
+    MaxPool2d,
+    Module,
+    MSELoss,
+    ReLU,
+    Residual,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    load_torch_state,
+)
+
+__all__ = [
+    "ELU",
+    "AvgPool2d",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "ConvTranspose2d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "GlobalAvgPool2d",
+    "L1Loss",
+    "LeakyReLU",
+    "Linear",
+    "MSELoss",
+    "MaxPool2d",
+    "Module",
+    "ReLU",
+    "Residual",
+    "SELU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+    "load_torch_state",
+]

@@ -1,0 +1,260 @@
+"""dlcourse.optim and dlcourse.schedules against torch.optim: identical trajectories and rates."""
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from dlcourse import optim, schedules
+
+torch.set_num_threads(1)
+
+SHAPES = [(3, 4), (5,)]  # two parameters, so per-parameter state is exercised
+DIM = sum(int(np.prod(s)) for s in SHAPES)
+
+
+@pytest.fixture
+def torch_float64():
+    """torch keeps step counters and NAdam's mu_product in the default dtype: make it float64."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
+def make_problem(seed=0):
+    """A random quadratic plus a wavy term: convex far away, several local minima nearby."""
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal((DIM, DIM))
+    q = m @ m.T / DIM + 0.1 * np.eye(DIM)
+    c = rng.standard_normal(DIM)
+
+    def grad(flat):  # d/dp [0.5 p'Qp + c'p + 0.3 sum cos(2p)]
+        return q @ flat + c - 0.6 * np.sin(2 * flat)
+
+    start = [rng.standard_normal(s) for s in SHAPES]
+    return grad, start
+
+
+def split(flat):
+    out, i = [], 0
+    for s in SHAPES:
+        n = int(np.prod(s))
+        out.append(flat[i:i + n].reshape(s))
+        i += n
+    return out
+
+
+def run_dlcourse(cls, kwargs, steps=50):
+    grad_fn, start = make_problem()
+    params = [p.copy() for p in start]
+    grads = [np.zeros_like(p) for p in params]
+    opt = cls(params, grads, **kwargs)
+    path = []
+    for _ in range(steps):
+        for g, new in zip(grads, split(grad_fn(np.concatenate([p.ravel() for p in params]))),
+                          strict=True):
+            g[...] = new
+        opt.step()
+        path.append(np.concatenate([p.ravel() for p in params]))
+    return np.array(path)
+
+
+def run_torch(cls, kwargs, steps=50):
+    grad_fn, start = make_problem()
+    params = [torch.tensor(p, requires_grad=True) for p in start]
+    opt = cls(params, foreach=False, **kwargs)
+    path = []
+    for _ in range(steps):
+        flat = np.concatenate([p.detach().numpy().ravel() for p in params])
+        for p, new in zip(params, split(grad_fn(flat)), strict=True):
+            p.grad = torch.tensor(new)
+        opt.step()
+        path.append(np.concatenate([p.detach().numpy().ravel() for p in params]))
+    return np.array(path)
+
+
+# Hyperparameters are chosen so that the 50-step path is not chaotic: moving the start by
+# 1e-15 moves every path by < 1e-11.  (NAdam with lr=0.05, weight_decay=0.1 is: a 1e-15
+# difference grows to 1e-8, so rounding alone would break any comparison.)
+CASES = [
+    (optim.SGD, torch.optim.SGD, {"lr": 0.05}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.8, "dampening": 0.5}),
+    (optim.SGD, torch.optim.SGD, {"lr": 0.05, "weight_decay": 0.1}),
+    (optim.SGD, torch.optim.SGD,
+     {"lr": 0.02, "momentum": 0.5, "nesterov": True, "weight_decay": 0.01}),
+    (optim.AdaGrad, torch.optim.Adagrad, {"lr": 0.1}),
+    (optim.AdaGrad, torch.optim.Adagrad,
+     {"lr": 0.3, "lr_decay": 0.01, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
+    (optim.AdaGrad, torch.optim.Adagrad, {"lr": 0.1, "eps": 1e-3}),
+    (optim.RMSProp, torch.optim.RMSprop, {"lr": 0.01}),
+    (optim.RMSProp, torch.optim.RMSprop, {"lr": 0.01, "momentum": 0.9}),
+    (optim.RMSProp, torch.optim.RMSprop, {"lr": 0.01, "centered": True}),
+    (optim.RMSProp, torch.optim.RMSprop,
+     {"lr": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.1}),
+    (optim.RMSProp, torch.optim.RMSprop, {"lr": 0.05, "alpha": 0.9, "eps": 1e-3}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.05}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.05, "amsgrad": True}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.05, "weight_decay": 0.1}),
+    (optim.Adam, torch.optim.Adam,
+     {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-4, "amsgrad": True, "weight_decay": 0.05}),
+    (optim.AdaMax, torch.optim.Adamax, {"lr": 0.05}),
+    (optim.AdaMax, torch.optim.Adamax,
+     {"lr": 0.1, "betas": (0.8, 0.9), "eps": 1e-4, "weight_decay": 0.1}),
+    (optim.NAdam, torch.optim.NAdam, {"lr": 0.05}),
+    (optim.NAdam, torch.optim.NAdam, {"lr": 0.03, "weight_decay": 0.1}),
+    (optim.NAdam, torch.optim.NAdam,
+     {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-4, "momentum_decay": 0.01}),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "kwargs"), CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_optimiser_trajectory_matches_torch_for_50_steps(torch_float64, ours, theirs, kwargs):
+    expected = run_torch(theirs, kwargs)
+    path = run_dlcourse(ours, kwargs)
+    assert np.abs(expected[-1] - expected[0]).max() > 0.05  # the optimiser really moved
+    np.testing.assert_allclose(path, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.AdaGrad, optim.RMSProp, optim.Adam,
+                                 optim.AdaMax, optim.NAdam])
+def test_step_updates_the_same_arrays_in_place_and_keeps_float32(cls):
+    p = np.ones((2, 3), dtype=np.float32)
+    g = np.full((2, 3), 0.5, dtype=np.float32)
+    opt = cls([p], [g], lr=0.1)
+    opt.step()
+    assert opt.params[0] is p and p.dtype == np.float32
+    assert np.all(p < 1)
+    np.testing.assert_array_equal(g, 0.5)  # gradients are read, never written
+
+
+def test_zero_grad_clears_gradients_in_place():
+    p, g = np.ones(3), np.array([1.0, 2.0, 3.0])
+    opt = optim.SGD([p], [g], lr=0.1)
+    opt.zero_grad()
+    assert opt.grads[0] is g and np.all(g == 0)
+
+
+def test_changing_lr_changes_the_next_step():
+    p, g = np.zeros(1), np.ones(1)
+    opt = optim.SGD([p], [g], lr=0.1)
+    opt.step()
+    opt.lr = 0.01
+    opt.step()
+    assert p[0] == pytest.approx(-0.11, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [(lambda: optim.SGD([np.zeros(2)], [], lr=0.1), ValueError, "1 params but 0 grads"),
+     (lambda: optim.SGD([np.zeros(2)], [np.zeros(3)], lr=0.1), ValueError,
+      r"params\[0\] has shape \(2,\) but grads\[0\] has shape \(3,\)"),
+     (lambda: optim.SGD([np.zeros(2, dtype=int)], [np.zeros(2)], lr=0.1), TypeError,
+      "floating dtype"),
+     (lambda: optim.Adam([np.zeros(2)], [np.zeros(2)], lr=-1.0), ValueError, "lr must be"),
+     (lambda: optim.Adam([np.zeros(2)], [np.zeros(2)], betas=(0.9, 1.0)), ValueError,
+      r"betas\[1\] must be in"),
+     (lambda: optim.SGD([np.zeros(2)], [np.zeros(2)], nesterov=True), ValueError,
+      "Nesterov momentum requires")],
+)
+def test_bad_arguments_raise_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_trajectory_matches_a_hand_written_loop_and_starts_at_start():
+    def grad_fn(x):  # Rosenbrock's gradient
+        return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2),
+                         200 * (x[1] - x[0] ** 2)])
+
+    start = np.array([-1.5, 2.0])
+    path = optim.trajectory(grad_fn, start, functools.partial(optim.Adam, lr=0.05), steps=30)
+    x, g = start.copy(), np.zeros(2)
+    opt = optim.Adam([x], [g], lr=0.05)
+    expected = [x.copy()]
+    for _ in range(30):
+        g[...] = grad_fn(x)
+        opt.step()
+        expected.append(x.copy())
+    assert path.shape == (31, 2)
+    np.testing.assert_array_equal(path, np.array(expected))
+    np.testing.assert_array_equal(start, [-1.5, 2.0])  # the caller's start is not moved
+
+
+def test_trajectory_of_gradient_descent_on_a_bowl_converges_to_its_bottom():
+    path = optim.trajectory(lambda x: x - 3.0, [0.0, 10.0],
+                            lambda p, g: optim.SGD(p, g, lr=0.5), steps=40)
+    np.testing.assert_allclose(path[-1], [3.0, 3.0], atol=1e-9)
+
+
+# --- learning-rate schedules -----------------------------------------------------------------
+
+def _lr_sequences(ours_factory, theirs_factory, metrics):
+    ours_opt = optim.SGD([np.zeros(1)], [np.zeros(1)], lr=0.1)
+    theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    ours, theirs = ours_factory(ours_opt), theirs_factory(theirs_opt)
+    ours_lrs, theirs_lrs = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: "scheduler.step() before optimizer.step()"
+        for metric in metrics:
+            ours_lrs.append(ours_opt.lr)
+            theirs_lrs.append(theirs_opt.param_groups[0]["lr"])
+            if metric is None:
+                ours.step()
+                theirs.step()
+            else:
+                ours.step(metric)
+                theirs.step(metric)
+    return np.array(ours_lrs), np.array(theirs_lrs)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [(lambda o: schedules.StepLR(o, step_size=3, gamma=0.5),
+      lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)),
+     (lambda o: optim.StepLR(o, 1),
+      lambda o: torch.optim.lr_scheduler.StepLR(o, 1)),
+     (lambda o: schedules.ExponentialLR(o, gamma=0.9),
+      lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9))],
+)
+def test_epoch_schedules_match_torch_for_30_epochs(ours, theirs):
+    got, expected = _lr_sequences(ours, theirs, [None] * 30)
+    assert expected[-1] < expected[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# A scripted validation loss: falls, plateaus, falls a little, plateaus, then noise.
+SCRIPTED = [5.0, 4.0, 3.0, 3.0, 3.0, 2.9999, 3.1, 3.0, 2.5, 2.5, 2.5, 2.5, 2.49, 2.6,
+            2.7, 2.0, 2.0, 2.0, 2.0, 2.0, 1.9, 1.95, 1.96, 1.97, 1.98, 1.99, 2.0, 1.5, 1.5, 1.5]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"patience": 2},
+     {"patience": 1, "factor": 0.5},
+     {"patience": 0, "threshold": 0.01},
+     {"patience": 1, "threshold": 0.05, "threshold_mode": "abs"},
+     {"patience": 1, "cooldown": 2, "factor": 0.5},
+     {"patience": 0, "min_lr": 0.02, "factor": 0.3},
+     {"mode": "max", "patience": 1},
+     {"mode": "max", "patience": 1, "threshold_mode": "abs", "threshold": 0.2}],
+)
+def test_reduce_lr_on_plateau_matches_torch_on_a_scripted_loss(kwargs):
+    got, expected = _lr_sequences(
+        lambda o: schedules.ReduceLROnPlateau(o, **kwargs),
+        lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, **kwargs),
+        SCRIPTED,
+    )
+    assert expected[-1] < expected[0]  # the script does trigger reductions
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_reduce_lr_on_plateau_rejects_a_growing_factor():
+    opt = optim.SGD([np.zeros(1)], [np.zeros(1)], lr=0.1)
+    with pytest.raises(ValueError, match="factor must be in"):
+        schedules.ReduceLROnPlateau(opt, factor=2.0)
