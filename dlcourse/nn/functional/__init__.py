@@ -4,7 +4,6 @@ Import as ``from dlcourse.nn import functional as F``.  Each differentiable ``f`
 ``f_backward(dout, x, *params, **opts)`` beside it returning the gradients with respect to
 ``x`` and each array parameter, in order.
 """
-# --- dense ops: activations, linear, losses, dropout ---
 # Re-exported here, hence "unused" in this file (noqa: F401).
 from dlcourse.nn.functional.activations import (  # noqa: F401
     elu,
@@ -24,6 +23,13 @@ from dlcourse.nn.functional.activations import (  # noqa: F401
     tanh,
     tanh_backward,
 )
+from dlcourse.nn.functional.conv import (  # noqa: F401
+    conv2d,
+    conv2d_backward,
+    conv2d_naive,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+)
 from dlcourse.nn.functional.dropout import dropout, dropout_backward  # noqa: F401
 from dlcourse.nn.functional.linear import linear, linear_backward  # noqa: F401
 from dlcourse.nn.functional.losses import (  # noqa: F401
@@ -36,5 +42,31 @@ from dlcourse.nn.functional.losses import (  # noqa: F401
     mse,
     mse_backward,
 )
-# --- spatial ops A: convolution, transposed convolution, upsampling, pixel shuffle ---
-# --- spatial ops B: pooling, batch norm ---
+from dlcourse.nn.functional.normalization import (  # noqa: F401
+    batch_norm,
+    batch_norm_backward,
+    batch_norm_with_stats,
+)
+from dlcourse.nn.functional.pooling import (  # noqa: F401
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
+    global_avg_pool2d,
+    global_avg_pool2d_backward,
+    max_pool2d,
+    max_pool2d_backward,
+    max_pool2d_with_indices,
+    max_unpool2d,
+    max_unpool2d_backward,
+)
+from dlcourse.nn.functional.upsampling import (  # noqa: F401
+    pixel_shuffle,
+    pixel_shuffle_backward,
+    pixel_unshuffle,
+    pixel_unshuffle_backward,
+    upsample_bilinear,
+    upsample_bilinear_backward,
+    upsample_nearest,
+    upsample_nearest_backward,
+)

@@ -115,12 +115,13 @@ class ConvTranspose2d(Module):
     def forward(self, x):
         self.save_for_backward(x)
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.dilation)
+                                  self.output_padding, dilation=self.dilation)
 
     def backward(self, dout):
         (x,) = self.saved_arrays
         dx, dw, db = F.conv_transpose2d_backward(dout, x, self.weight, self.bias, self.stride,
-                                                 self.padding, self.output_padding, self.dilation)
+                                                 self.padding, self.output_padding,
+                                                 dilation=self.dilation)
         self.weight_grad += dw
         if self.bias is not None:
             self.bias_grad += db

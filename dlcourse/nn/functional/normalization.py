@@ -1,0 +1,218 @@
+"""Batch normalisation, forward and backward, with PyTorch's running-statistics rule.
+
+Per channel ``c`` (axis 1), over the batch and every spatial position::
+
+    x_hat = (x - mean) / sqrt(var + eps)        out = weight * x_hat + bias
+
+* training: ``mean`` and the *biased* ``var`` come from the batch, and the running
+  statistics move towards them *in place*, with the *unbiased* variance (as PyTorch does)::
+
+      running_mean <- (1 - momentum) * running_mean + momentum * mean
+      running_var  <- (1 - momentum) * running_var  + momentum * var * n / (n - 1)
+
+* evaluation: ``mean = running_mean``, ``var = running_var``, constants for the gradient.
+
+Inputs are ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)`` arrays, NumPy or CuPy; the outputs
+keep ``x``'s dtype.
+"""
+
+from __future__ import annotations
+
+from dlcourse._validate import (
+    check_array,
+    check_non_negative,
+    check_probability,
+    check_same_shape,
+)
+from dlcourse.backend import array_module
+
+__all__ = ["batch_norm", "batch_norm_backward", "batch_norm_with_stats"]
+
+
+def _check_channels(x, vectors):
+    """Raise unless each given (C,) vector in ``{name: vector}`` matches x's channel count."""
+    channels = x.shape[1]
+    for name, v in vectors.items():
+        if v is None:
+            continue
+        check_array(v, name, ndim=1, floating=True)
+        if v.shape[0] != channels:
+            raise ValueError(f"x has {channels} channels but {name} has {v.shape[0]}")
+
+
+def _check_args(x, running_mean, running_var, weight, bias, training, eps):
+    """Validate shapes before any work: every per-channel vector must have C entries."""
+    check_array(x, "x", ndim=(2, 3, 4), floating=True)
+    check_non_negative(eps, "eps")
+    _check_channels(x, {"running_mean": running_mean, "running_var": running_var,
+                        "weight": weight, "bias": bias})
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
+        raise ValueError("running_mean and running_var are required when training=False")
+    if training and x.size // x.shape[1] < 2:
+        raise ValueError(f"batch norm needs more than 1 value per channel when training, "
+                         f"got x of shape {tuple(x.shape)}")
+
+
+def _count_and_shape(x):
+    """Values per channel ``n``, and the shape that broadcasts a (C,) vector against ``x``."""
+    return x.size // x.shape[1], (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _channel_sum(a, b=None):
+    """Per-channel sum of ``a`` (or of ``a * b``) over the batch and all positions: (C,).
+
+    ``einsum`` forms the products on the fly, without a temporary the size of ``x``.
+    """
+    n, c = a.shape[:2]
+    xp = array_module(a)
+    if b is None:
+        return xp.einsum("ncl->c", a.reshape(n, c, -1))
+    return xp.einsum("ncl,ncl->c", a.reshape(n, c, -1), b.reshape(n, c, -1))
+
+
+def _normalise(x, running_mean, running_var, training, eps):
+    """``x_hat = (x - mean) * inv_std`` and the per-channel ``mean``, ``var``, ``inv_std``."""
+    xp = array_module(x)
+    n, shape = _count_and_shape(x)
+    mean = _channel_sum(x) / n if training else running_mean.astype(x.dtype, copy=False)
+    x_hat = x - mean.reshape(shape)
+    var = _channel_sum(x_hat, x_hat) / n if training else running_var  # biased
+    inv_std = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+    x_hat *= inv_std.reshape(shape)  # in place: x_hat was x - mean until here
+    return x_hat, mean, var, inv_std
+
+
+def batch_norm_with_stats(x, running_mean, running_var, weight=None, bias=None,
+                          training=False, momentum=0.1, eps=1e-5):
+    """:func:`batch_norm`, also returning the per-channel ``mean`` and ``inv_std`` it used.
+
+    Pass them to :func:`batch_norm_backward` to save it recomputing them from ``x``.
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    mean, inv_std : ndarray, shape (C,)
+        The statistics that normalised ``x``: the batch's in training, else the running ones
+        (``inv_std = 1 / sqrt(var + eps)``).
+    """
+    _check_args(x, running_mean, running_var, weight, bias, training, eps)
+    check_probability(momentum, "momentum")
+    x_hat, mean, var, inv_std = _normalise(x, running_mean, running_var, training, eps)
+    n, shape = _count_and_shape(x)
+    if training and running_mean is not None:
+        running_mean *= 1 - momentum  # in place: the caller's arrays are the state
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var * (n / (n - 1))  # the unbiased variance is tracked
+    out = x_hat  # scaled and shifted in place
+    if weight is not None:
+        out *= weight.reshape(shape)
+    if bias is not None:
+        out += bias.reshape(shape)
+    return out, mean, inv_std
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel to zero mean and unit variance, then scale and shift.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C) or (N, C, L) or (N, C, H, W)
+    running_mean, running_var : ndarray, shape (C,), or None
+        Running statistics.  Used in evaluation; in training they are *updated in place*
+        (they may be None in training, then nothing is tracked).
+    weight, bias : ndarray, shape (C,), optional
+        Per-channel scale ``gamma`` and shift ``beta``; omitted means 1 and 0.
+    training : bool
+        Normalise with the batch's statistics (True) or the running ones (False).
+    momentum : float
+        Weight of the new batch in the running statistics (PyTorch's convention).
+    eps : float
+        Added to the variance before the square root.
+
+    Returns
+    -------
+    ndarray, shape of ``x``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0], [3.0]])
+    >>> mean, var = np.zeros(1), np.ones(1)
+    >>> batch_norm(x, mean, var, training=True, eps=0.0).ravel().tolist()
+    [-1.0, 1.0]
+    >>> mean.tolist(), var.tolist()  # moved 10% towards the batch's 2.0 and unbiased 2.0
+    ([0.2], [1.1])
+    """
+    return batch_norm_with_stats(x, running_mean, running_var, weight, bias, training,
+                                 momentum, eps)[0]
+
+
+def batch_norm_backward(dout, x, running_mean, running_var, weight=None, bias=None, *,
+                        training=False, momentum=0.1, eps=1e-5, mean=None, inv_std=None):
+    """Gradients of :func:`batch_norm` with respect to ``x``, ``weight`` and ``bias``.
+
+    Has no side effects: the running statistics are read (in evaluation) but never updated
+    again.  In training the batch's ``mean`` and ``inv_std`` are recomputed from ``x``
+    unless given (from :func:`batch_norm_with_stats`).  ``momentum`` is ignored; it is
+    accepted so that the forward's keyword arguments can be passed unchanged.
+
+    With ``g = dout * weight`` and ``x_hat`` the normalised input, per channel over its
+    ``n`` values:
+
+    * evaluation (statistics are constants): ``dx = g * inv_std``;
+    * training (statistics depend on x): ``dx = inv_std * (g - mean(g) - x_hat * mean(g * x_hat))``.
+
+    Parameters
+    ----------
+    dout : ndarray, shape of ``x``
+    x, running_mean, running_var, weight, bias, training, momentum, eps
+        As given to :func:`batch_norm`.
+    mean, inv_std : ndarray, shape (C,), optional
+        The statistics the forward used, to skip recomputing them.
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
+    dweight, dbias : ndarray, shape (C,), or None when ``weight``/``bias`` is None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, dout = np.array([[1.0], [3.0]]), np.array([[1.0], [1.0]])
+    >>> dx, dw, db = batch_norm_backward(dout, x, None, None, np.ones(1), np.zeros(1),
+    ...                                  training=True, eps=0.0)
+    >>> dx.ravel().tolist(), dw.tolist(), db.tolist()  # a constant shift changes nothing
+    ([0.0, 0.0], [0.0], [2.0])
+    """
+    _check_args(x, running_mean, running_var, weight, bias, training, eps)
+    check_same_shape(dout, x, ("dout", "x"))
+    if (mean is None) != (inv_std is None):
+        raise ValueError("give both mean and inv_std, or neither")
+    _check_channels(x, {"mean": mean, "inv_std": inv_std})
+    xp, (n, shape) = array_module(x, dout), _count_and_shape(x)
+    if mean is None:
+        x_hat, mean, _, inv_std = _normalise(x, running_mean, running_var, training, eps)
+    else:
+        x_hat = x - mean.reshape(shape)
+        x_hat *= inv_std.reshape(shape)
+    dbias = _channel_sum(dout)
+    dweight = _channel_sum(dout, x_hat)
+    scale = inv_std if weight is None else weight * inv_std  # d out / d x, stats held fixed
+    if training:
+        # dx = scale * (dout - mean(dout) - x_hat * mean(dout * x_hat)), where per channel
+        # mean(dout) = dbias / n and mean(dout * x_hat) = dweight / n.  Built in place in
+        # x_hat's buffer, which is ours: no temporaries the size of x.
+        dx = x_hat
+        dx *= (dweight / n).reshape(shape)
+        dx += (dbias / n).reshape(shape)
+        xp.subtract(dout, dx, out=dx)
+        dx *= scale.reshape(shape)
+    else:
+        dx = dout * scale.reshape(shape)
+    return (dx.astype(x.dtype, copy=False),
+            None if weight is None else dweight.astype(x.dtype, copy=False),
+            None if bias is None else dbias.astype(x.dtype, copy=False))
