@@ -1,0 +1,118 @@
+"""Chapter 02 panels: the activation explorer and the XOR MLP.
+
+Both wire a plain, tested compute function to a drawing function of
+:mod:`dlcourse.viz.neurons`; :func:`activation_explorer` and
+:func:`dlcourse.mlp.train_xor_mlp` do the work.
+
+Examples
+--------
+>>> panel = activation_panel()
+>>> panel.controls["activation"].value = "tanh"
+>>> panel.result["df0"]
+1.0
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import ipywidgets as widgets
+import numpy as np
+
+from dlcourse.activations_explorer import ACTIVATIONS, activation_curves
+from dlcourse.data import xor
+from dlcourse.mlp import ACTIVATION_LAYERS, train_xor_mlp
+from dlcourse.viz.neurons import plot_activation, plot_mlp_run
+from dlcourse.widgets.panel import Panel
+
+__all__ = ["activation_explorer", "activation_panel", "xor_mlp_panel"]
+
+
+def _manual_layout(fig, **margins):
+    """Turn off the automatic layout for this figure and place subplots by fixed margins.
+
+    Constrained layout measures every label before each redraw, which costs more than all
+    the training behind the XOR panel; these figures look the same with fixed margins.
+    """
+    fig.set_layout_engine("none")
+    fig.subplotpars.update(**margins)     # used by the subplots created after this
+
+
+def activation_explorer(activation="sigmoid", x_max=5.0, *, num=401):
+    """Curves and key numbers of one activation on ``[-x_max, x_max]`` (the panel's compute).
+
+    Returns
+    -------
+    dict
+        ``x``, ``f``, ``df`` (arrays of ``num`` points), ``name``, and the scalars
+        ``df0 = f'(0)``, ``df_max = max f'`` and ``df_edge = (f'(-x_max), f'(x_max))``.
+
+    Examples
+    --------
+    >>> out = activation_explorer("sigmoid")
+    >>> out["df0"], round(out["df_edge"][1], 4)
+    (0.25, 0.0066)
+    """
+    x = np.linspace(-x_max, x_max, num)
+    f, df = activation_curves(activation, x)
+    at = activation_curves(activation, np.array([0.0, -x_max, x_max]))[1]
+    return {"name": activation, "x": x, "f": f, "df": df, "df0": float(at[0]),
+            "df_max": float(max(df.max(), at[0])), "df_edge": (float(at[1]), float(at[2]))}
+
+
+def _draw_activation(fig, result):
+    _manual_layout(fig, left=0.09, right=0.97, bottom=0.14, top=0.88)
+    plot_activation(fig.add_subplot(), result["name"], result["x"])
+    low, high = result["df_edge"]
+    x_max = result["x"][-1]
+    note = " — saturated: almost no gradient" if max(abs(low), abs(high)) < 0.01 else ""
+    return (f"<b>{result['name']}</b>: f'(0) = {result['df0']:.4g}, "
+            f"max f' = {result['df_max']:.4g}, f'(-{x_max:g}) = {low:.4g}, "
+            f"f'({x_max:g}) = {high:.4g}{note}")
+
+
+def activation_panel(activation="sigmoid", x_max=5.0) -> Panel:
+    """Pick an activation and a range of ``x``; see ``f``, ``f'`` and where ``f'`` vanishes."""
+    controls = {
+        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+                                       description="activation"),
+        "x_max": widgets.FloatSlider(value=x_max, min=1.0, max=10.0, step=0.5,
+                                     description="x range ±"),
+    }
+    return Panel(activation_explorer, _draw_activation, controls, figsize=(6.5, 3.2), dpi=80)
+
+
+def _draw_xor(fig, run):
+    _manual_layout(fig, left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
+    plot_mlp_run(fig, run, title="XOR", legend=False)
+    return ("class 0 blue, class 1 red; "
+            f"final loss {run.history[-1]:.4f}, training accuracy {run.accuracy:.0%}, "
+            f"{run.net.num_params()} parameters")
+
+
+def xor_mlp_panel(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.0, seed=0,
+                  *, data=None) -> Panel:
+    """Train a one-hidden-layer MLP on XOR and redraw its decision regions and loss curve.
+
+    Parameters
+    ----------
+    hidden, activation, lr, epochs, init_scale, seed
+        Initial values of the controls (see :func:`dlcourse.mlp.train_xor_mlp`).
+    data : (X, y), optional, keyword-only
+        Training data; 100 noisy XOR points by default.
+    """
+    data = xor(100, noise=0.15, seed=0) if data is None else data
+    controls = {
+        "hidden": widgets.IntSlider(value=hidden, min=1, max=16, description="hidden units"),
+        "activation": widgets.Dropdown(options=list(ACTIVATION_LAYERS), value=activation,
+                                       description="activation"),
+        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1,
+                                     description="learning rate"),
+        "epochs": widgets.IntSlider(value=epochs, min=50, max=2000, step=50,
+                                    description="epochs"),
+        "init_scale": widgets.FloatSlider(value=init_scale, min=0.0, max=5.0, step=0.1,
+                                          description="init scale"),
+        "seed": widgets.IntSlider(value=seed, min=0, max=9, description="seed"),
+    }
+    return Panel(partial(train_xor_mlp, data=data), _draw_xor, controls, figsize=(7.5, 3.2),
+                 dpi=80)
