@@ -1,5 +1,8 @@
-"""The ``dlcourse`` command: ``doctor``, ``notebooks`` (and, from the grading package,
-``exercises``, ``grade`` and ``gradebook``)."""
+"""The ``dlcourse`` command: check the machine, refresh notebooks, build and grade exercises.
+
+``doctor`` and ``notebooks`` live here; ``exercises``, ``grade`` and ``gradebook`` come from
+:mod:`dlcourse.grading.cli`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import argparse
 import sys
 
 from dlcourse import __version__
+from dlcourse.grading.cli import register as register_grading
 
 
 def _doctor(args) -> int:
@@ -38,7 +42,9 @@ def _notebooks(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="dlcourse",
+        description="Check this machine, refresh notebooks, build and grade exercises.")
     parser.add_argument("--version", action="version", version=f"dlcourse {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -50,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     nbs.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
     nbs.add_argument("--timeout", type=int, default=300, help="seconds per cell (refresh)")
     nbs.set_defaults(func=_notebooks)
+
+    register_grading(sub)
     return parser
 
 

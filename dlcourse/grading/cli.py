@@ -1,0 +1,170 @@
+"""``dlcourse exercises``, ``dlcourse grade`` and ``dlcourse gradebook`` (added to the main
+parser by :func:`register`).
+
+Exit status: 0 when the command did its job (for ``grade``: every submission was graded or
+recorded as an error), 1 when ``exercises build --check`` finds stale notebooks or a student
+has no attempts, 2 for usage errors.  No command prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+DEFAULT_GRADEBOOK = "gradebook.sqlite"
+
+
+def _fail(command: str, message: str, status: int = 2) -> int:
+    print(f"dlcourse {command}: {message}", file=sys.stderr)
+    return status
+
+
+def _exercises(args) -> int:
+    from dlcourse.grading.build import BuildError, build
+
+    try:
+        changed = build(Path(args.solutions), Path(args.exercises), check=args.check)
+    except (BuildError, OSError) as exc:
+        return _fail("exercises build", str(exc))
+    if args.check:
+        for path in changed:
+            print(f"{path}: out of sync with {args.solutions}/ (run `dlcourse exercises build`)")
+        return 1 if changed else 0
+    for path in changed:
+        note = "" if (Path(args.solutions) / path.name).exists() else " (no solution: remove it)"
+        print(f"wrote {path}{note}" if not note else f"{path}{note}")
+    return 0
+
+
+def _submissions(paths: list[str]) -> list[Path]:
+    """Notebooks named directly (of any extension) or found in folders; ValueError if none."""
+    found = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(p.glob("*.ipynb")))
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise ValueError(f"{p} does not exist")
+    if not found:
+        raise ValueError("no notebooks found in " + ", ".join(paths))
+    return found
+
+
+def _print_result(result) -> None:
+    print(f"{result.student} ({result.submission}): {result.score:g}/{result.max_score:g}  "
+          f"[{result.status}, isolation {result.isolation}]")
+    if result.error:
+        print(f"  error: {result.error}")
+    for e in result.exercises:
+        print(f"  {e.name:<28} {e.score:g}/{e.max_score:g}  {e.feedback}")
+
+
+def _grade(args) -> int:
+    from dlcourse.grading.gradebook import Gradebook
+    from dlcourse.grading.grader import GRADER_VERSION, grade_paths
+    from dlcourse.grading.sandbox import Limits
+
+    try:
+        paths = _submissions(args.paths)
+    except ValueError as exc:
+        return _fail("grade", str(exc))
+    if min(args.jobs, args.timeout, args.cell_timeout, args.call_timeout, args.memory) <= 0:
+        return _fail("grade", "--jobs, --timeout, --cell-timeout, --call-timeout and --memory "
+                              "must be positive")
+    if args.seed is not None and args.seed < 0:
+        return _fail("grade", "--seed must be a non-negative integer")
+    limits = Limits(notebook_s=args.timeout, cell_s=min(args.cell_timeout, args.timeout),
+                    call_s=args.call_timeout, memory_mb=args.memory)
+    book_path = Path(args.gradebook)
+    try:
+        book = Gradebook(book_path)
+    except Exception as exc:  # noqa: BLE001 -- sqlite3 errors, permissions, a non-database file
+        return _fail("grade", f"cannot open the gradebook {book_path}: {exc}")
+    hide = sorted({p.resolve().parent for p in paths}) + [
+        Path(f"{book_path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm")]
+    seed = args.seed if args.seed is not None else secrets.randbits(63)
+    try:
+        results = grade_paths(paths, student=args.student, seed=seed, limits=limits,
+                              jobs=args.jobs, hide=hide)
+        for result in results:
+            book.record(result, GRADER_VERSION)
+    except KeyboardInterrupt:
+        return _fail("grade", "interrupted", 130)
+    except Exception as exc:  # noqa: BLE001 -- report in one line, never a traceback
+        return _fail("grade", f"internal error: {type(exc).__name__}: {exc}", 1)
+    finally:
+        book.close()
+    if args.json:
+        data = [r.to_json() for r in results]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
+    else:
+        for result in results:
+            _print_result(result)
+    return 0
+
+
+def _gradebook(args) -> int:
+    from dlcourse.grading.gradebook import open_existing
+
+    try:
+        book = open_existing(args.gradebook)
+    except Exception as exc:  # noqa: BLE001
+        return _fail("gradebook", str(exc))
+    try:
+        if args.action == "export":
+            if not args.csv:
+                return _fail("gradebook export", "choose a format: --csv")
+            book.export_csv(sys.stdout, best=args.best)
+            return 0
+        text = book.show(args.student)
+        if not text:
+            return _fail("gradebook show", f"no attempts recorded for {args.student!r}", 1)
+        print(text)
+        return 0
+    finally:
+        book.close()
+
+
+def register(sub) -> None:
+    """Add ``exercises``, ``grade`` and ``gradebook`` to the ``dlcourse`` subparsers."""
+    ex = sub.add_parser("exercises", help="build exercises/ from solutions/")
+    ex_sub = ex.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = ex_sub.add_parser("build", help="write exercises/NN_*.ipynb from solutions/")
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 if exercises/ is out of sync")
+    build.add_argument("--solutions", default="solutions", help="default: solutions")
+    build.add_argument("--exercises", default="exercises", help="default: exercises")
+    build.set_defaults(func=_exercises)
+
+    grade = sub.add_parser("grade", help="grade submitted notebooks in a sandbox")
+    grade.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
+    grade.add_argument("--student", help="student ID (default: notebook metadata "
+                                         "dlcourse.student, else the file name)")
+    grade.add_argument("--gradebook", default=DEFAULT_GRADEBOOK,
+                       help=f"SQLite gradebook (default: {DEFAULT_GRADEBOOK})")
+    grade.add_argument("--json", action="store_true", help="print results as JSON")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
+    grade.add_argument("--timeout", type=float, default=300,
+                       help="seconds per notebook (default 300)")
+    grade.add_argument("--cell-timeout", type=float, default=60,
+                       help="seconds per cell (default 60)")
+    grade.add_argument("--call-timeout", type=float, default=10,
+                       help="seconds per call of a graded function (default 10)")
+    grade.add_argument("--memory", type=int, default=2048, help="MB per submission (default 2048)")
+    grade.add_argument("--seed", type=int, help="fix the hidden cases (default: a secret seed)")
+    grade.set_defaults(func=_grade)
+
+    book = sub.add_parser("gradebook", help="export or show the gradebook")
+    book_sub = book.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = book_sub.add_parser("export", help="one row per student and assignment")
+    export.add_argument("--csv", action="store_true", help="CSV on standard output")
+    export.add_argument("--best", action="store_true", help="best attempt instead of latest")
+    show = book_sub.add_parser("show", help="every attempt of one student")
+    show.add_argument("student")
+    for p in (export, show):
+        p.add_argument("--gradebook", default=DEFAULT_GRADEBOOK,
+                       help=f"SQLite gradebook (default: {DEFAULT_GRADEBOOK})")
+        p.set_defaults(func=_gradebook)

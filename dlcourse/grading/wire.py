@@ -1,0 +1,225 @@
+"""Data, never code, across the sandbox boundary.
+
+The grader and the learner's process exchange JSON messages, each preceded by its length
+(8 bytes, big-endian).  Arrays travel as dtype, shape and base64 bytes; tuples, dicts and
+NumPy scalars keep their type; a test function (the numerical-gradient exercise needs one)
+travels as a :class:`FunctionSpec` -- a name and parameters -- and is rebuilt on the other
+side.  Nothing is pickled, so decoding a message can never run code.
+
+Examples
+--------
+>>> import numpy as np
+>>> decode(encode((np.arange(3.0), {"k": 2})))
+(array([0., 1., 2.]), {'k': 2})
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 64 * 2**20
+MAX_DEPTH = 32
+HEADER_BYTES = 8
+
+
+class WireError(ValueError):
+    """A message that is not valid data (too large, malformed, not numeric)."""
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Stands for a value that cannot travel as data (a generator, a module, ...)."""
+
+    type_name: str
+
+
+# --- test functions that travel as data ------------------------------------------------------
+
+def _quadratic(x, *, A, b):
+    v = x.reshape(-1)
+    return float(0.5 * v @ A @ v + b @ v)
+
+
+def _sin_sum(x, *, w):
+    return float(np.sum(np.sin(w * x)))
+
+
+def _log_sum_exp(x):
+    m = x.max()
+    return float(m + np.log(np.sum(np.exp(x - m))))
+
+
+FUNCTIONS = {"quadratic": _quadratic, "sin_sum": _sin_sum, "log_sum_exp": _log_sum_exp}
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionSpec:
+    """A scalar test function ``f(x)`` named by ``kind`` with array parameters.
+
+    >>> import numpy as np
+    >>> FunctionSpec("sin_sum", {"w": np.ones(2)})(np.zeros(2))
+    0.0
+    """
+
+    kind: str
+    params: Mapping
+
+    def __call__(self, x) -> float:
+        return FUNCTIONS[self.kind](x, **self.params)
+
+    def __repr__(self) -> str:
+        return f"<test function {self.kind}>"
+
+
+def materialize(value):
+    """A deep copy of ``value`` (arrays, tuples, dicts, test functions) for one call."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, FunctionSpec):
+        return FunctionSpec(value.kind, materialize(dict(value.params)))
+    if isinstance(value, tuple):
+        return tuple(materialize(v) for v in value)
+    if isinstance(value, list):
+        return [materialize(v) for v in value]
+    if isinstance(value, dict):
+        return {k: materialize(v) for k, v in value.items()}
+    return value
+
+
+# --- encoding ------------------------------------------------------------------------------
+
+def _array_like(value):
+    """A NumPy view of a torch/CuPy array, or None."""
+    module = type(value).__module__ or ""
+    if module.startswith("torch") and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    if module.startswith("cupy") and hasattr(value, "get"):
+        return value.get()
+    return None
+
+
+def encode(value, depth: int = 0):
+    """``value`` as JSON-ready data; anything else becomes an ``__unsupported__`` marker."""
+    if depth > MAX_DEPTH:
+        return {"__unsupported__": "deeply nested structure"}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
+    converted = None if isinstance(value, np.ndarray) else _array_like(value)
+    if converted is not None:
+        value = converted
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufc":
+            return {"__unsupported__": f"array of dtype {value.dtype}"}
+        data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
+        return {"__array__": [value.dtype.str, list(value.shape), data]}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)]
+                             for k, v in value.items()]}
+    if isinstance(value, FunctionSpec):
+        return {"__function__": [value.kind, encode(dict(value.params), depth + 1)]}
+    return {"__unsupported__": type(value).__name__}
+
+
+def _decode_array(dtype, shape, data):
+    dtype = np.dtype(str(dtype))
+    if dtype.kind not in "biufc":
+        raise WireError(f"arrays of dtype {dtype} are not data")
+    if not (isinstance(shape, list) and len(shape) <= 32
+            and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise WireError("malformed array shape")
+    raw = base64.b64decode(data, validate=True)
+    if len(raw) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def decode(data, *, functions: bool = False, depth: int = 0):
+    """Inverse of :func:`encode`.  ``functions=False`` refuses test functions (grader side)."""
+    if depth > MAX_DEPTH:
+        raise WireError("message nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode(v, functions=functions, depth=depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) != 1:
+        raise WireError("malformed message")
+    (tag, body), = data.items()
+    if tag == "__array__":
+        return _decode_array(*body)
+    if tag == "__tuple__":
+        return tuple(decode(v, functions=functions, depth=depth + 1) for v in body)
+    if tag == "__dict__":
+        return {decode(k, depth=depth + 1): decode(v, functions=functions, depth=depth + 1)
+                for k, v in body}
+    if tag == "__unsupported__":
+        return Unsupported(str(body))
+    if tag == "__function__" and functions and body[0] in FUNCTIONS:
+        return FunctionSpec(body[0], decode(body[1], functions=True, depth=depth + 1))
+    raise WireError(f"unexpected {tag} in message")
+
+
+# --- framing -------------------------------------------------------------------------------
+
+def frame(message: dict) -> bytes:
+    """``message`` as bytes: an 8-byte length, then compact JSON."""
+    payload = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    return len(payload).to_bytes(HEADER_BYTES, "big") + payload
+
+
+class FrameReader:
+    """Collects bytes as they arrive and hands out whole messages."""
+
+    def __init__(self, max_bytes: int = MAX_MESSAGE_BYTES):
+        self.buffer = bytearray()
+        self.max_bytes = max_bytes
+
+    def feed(self, chunk: bytes) -> None:
+        self.buffer += chunk
+
+    def next_message(self) -> dict | None:
+        """The next complete message, or None if it has not fully arrived yet."""
+        if len(self.buffer) < HEADER_BYTES:
+            return None
+        size = int.from_bytes(self.buffer[:HEADER_BYTES], "big")
+        if size > self.max_bytes:
+            raise WireError(f"a message of {size} bytes is larger than the "
+                            f"{self.max_bytes // 2**20} MB limit")
+        if len(self.buffer) < HEADER_BYTES + size:
+            return None
+        payload = bytes(self.buffer[HEADER_BYTES:HEADER_BYTES + size])
+        del self.buffer[:HEADER_BYTES + size]
+        try:
+            message = json.loads(payload)
+        except (ValueError, RecursionError):
+            raise WireError("a message is not valid JSON") from None
+        if not isinstance(message, dict):
+            raise WireError("a message is not a JSON object")
+        return message
+
+
+def read_message(stream) -> dict | None:
+    """Blocking read of one message from a binary ``stream``; None at end of stream."""
+    header = stream.read(HEADER_BYTES)
+    if len(header) < HEADER_BYTES:
+        return None
+    reader = FrameReader()
+    reader.feed(header)
+    size = int.from_bytes(header, "big")
+    while size > 0:
+        chunk = stream.read(size)
+        if not chunk:
+            return None
+        reader.feed(chunk)
+        size -= len(chunk)
+    return reader.next_message()
