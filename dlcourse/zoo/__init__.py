@@ -41,6 +41,7 @@ from dlcourse.zoo.classic import (
     vgg19,
     vgg_features,
 )
+from dlcourse.zoo.engine import plain_net_engine, small_cnn_engine, small_resnet_engine  # noqa
 from dlcourse.zoo.gan import (
     dcgan_discriminator,
     dcgan_generator,
