@@ -2,6 +2,7 @@
 
 import ipywidgets as w
 import pytest
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from dlcourse.quiz import quiz_html
 from dlcourse.widgets import Panel
@@ -45,3 +46,33 @@ def test_quiz_hides_answers_in_details_and_escapes_html():
 def test_empty_quiz_is_refused():
     with pytest.raises(ValueError, match="at least one"):
         quiz_html([])
+
+
+def _columns_panel():
+    def draw(fig, n):
+        for i, ax in enumerate(fig.subplots(1, n, squeeze=False)[0]):
+            ax.plot([0, 1], [0, i])
+            ax.set(title=f"axes {i}", xlabel="x", ylabel="y")
+
+    return Panel(lambda n: n, draw, {"n": w.IntSlider(value=1, min=1, max=3)})
+
+
+def test_layout_is_solved_once_and_reused_while_the_axes_stay_the_same(monkeypatch):
+    solves = []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute",
+                        lambda self, fig: solves.append(fig) or execute(self, fig))
+    p = _columns_panel()
+    solved = p.figure.axes[0].get_position().bounds
+    p.update()
+    p.update()
+    assert len(solves) == 1 and p.figure.axes[0].get_position().bounds == solved
+
+
+def test_layout_is_solved_again_when_the_number_of_axes_changes():
+    p = _columns_panel()
+    p.controls["n"].value = 3
+    boxes = [ax.get_position() for ax in p.figure.axes]
+    assert len(boxes) == 3
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left.x1 < right.x0  # side by side, not stacked on one another
