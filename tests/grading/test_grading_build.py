@@ -36,7 +36,7 @@ def test_unpaired_markers_are_an_error(source):
 
 
 def test_exercise_notebooks_keep_metadata_and_checks_but_no_solutions_or_answers():
-    for chapter in ("01", "02", "03", "04"):
+    for chapter in ("01", "02", "03", "04", "05", "06", "07", "08"):
         nb = exercise_notebook(solution(chapter))
         text = nbformat.writes(nb)
         assert "BEGIN SOLUTION" not in text and "NBVAL_CHECK_OUTPUT" not in text

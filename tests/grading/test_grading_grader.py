@@ -31,7 +31,7 @@ def relu_cell(body, before=""):
     return f"{before}\ndef relu_grad(x):\n{lines}"
 
 
-@pytest.mark.parametrize("chapter", ["01", "02", "03", "04"])
+@pytest.mark.parametrize("chapter", ["01", "02", "03", "04", "05", "06", "07", "08"])
 def test_reference_solutions_score_full_marks(chapter):
     path = sorted((ROOT / "solutions").glob(f"{chapter}_*.ipynb"))[0]
     result = grade(path)
@@ -40,7 +40,7 @@ def test_reference_solutions_score_full_marks(chapter):
     assert all(e.feedback.startswith("all ") for e in result.exercises)
 
 
-@pytest.mark.parametrize("chapter", ["01", "02", "03", "04"])
+@pytest.mark.parametrize("chapter", ["01", "02", "03", "04", "05", "06", "07", "08"])
 def test_untouched_exercises_score_zero(chapter, make_submission):
     result = grade(make_submission("untouched", chapter, base=exercise_notebook(chapter)))
     assert result.status == "graded" and result.score == 0 and result.max_score > 0

@@ -20,8 +20,9 @@ def grad_of(f, *arrays):
 
 
 def test_there_are_at_least_twelve_graded_functions_in_chapters_01_to_04():
-    assert len(exercises.names()) >= 12
-    assert exercises.chapters() == ["ch01", "ch02", "ch03", "ch04"]
+    early = [n for n in exercises.names() if n < "ch05"]
+    assert len(early) >= 12
+    assert exercises.chapters()[:4] == ["ch01", "ch02", "ch03", "ch04"]
 
 
 @pytest.mark.parametrize("shape", [(5,), (3, 7), (2, 3, 4)])

@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
-from dlcourse.grading.exercises import ch01, ch02, ch03, ch04
+from dlcourse.grading.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08
 from dlcourse.grading.spec import Exercise
 
-_ALL: dict[str, Exercise] = {e.name: e for m in (ch01, ch02, ch03, ch04) for e in m.EXERCISES}
+_ALL: dict[str, Exercise] = {e.name: e for m in (ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08)
+                             for e in m.EXERCISES}
 
 
 class UnknownExercise(KeyError):
