@@ -1,0 +1,178 @@
+"""How long does a widget panel take to answer a slider? Every chapter's panels, timed.
+
+For each panel: build it, apply a list of control changes (each a full update, as in
+JupyterLab) ``--rounds`` times, and print the medians of
+
+* ``compute``: the panel's plain ``dlcourse`` function alone;
+* ``update``: the whole update, compute + draw + PNG render (``Panel.last_update_ms``);
+* ``update CPU``: the CPU time of that update, which other processes on a shared machine
+  do not inflate.
+
+The course's goal is an update under 100 ms at the default settings.
+
+    python bench/bench_widgets.py            # every chapter
+    python bench/bench_widgets.py 04 07      # some chapters
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+
+def chapter_01():
+    from dlcourse.widgets.knn import knn_panel, search_panel
+    return {
+        "k-NN (200 train points, 100x100 grid)": (knn_panel(), [
+            ("k", 1), ("k", 15), ("k", 5), ("metric", "manhattan"), ("metric", "cosine"),
+            ("metric", "euclidean"), ("noise", 0.6), ("noise", 0.1), ("noise", 0.3)]),
+        "grid vs random search (200 repeats)": (search_panel(), [
+            ("budget", 9), ("budget", 49), ("budget", 100), ("budget", 16), ("seed", 3),
+            ("seed", 1)]),
+    }
+
+
+def chapter_02():
+    from dlcourse.widgets.neurons import activation_panel, xor_mlp_panel
+    return {
+        "activation explorer": (activation_panel(), [
+            ("activation", "tanh"), ("activation", "relu"), ("activation", "selu"),
+            ("x_max", 8.0), ("x_max", 5.0), ("activation", "sigmoid")]),
+        "XOR MLP (4 hidden, 500 epochs)": (xor_mlp_panel(), [
+            ("hidden", 3), ("hidden", 4), ("activation", "relu"), ("activation", "tanh"),
+            ("lr", 1.0), ("lr", 0.5), ("init_scale", 2.0), ("init_scale", 1.0), ("seed", 1),
+            ("seed", 0)]),
+    }
+
+
+def chapter_03():
+    from dlcourse.widgets.graphs import e_graph_panel, neuron_panel, student_graph_panel
+    return {
+        "e(a,b) = (a+b)(b+1)": (e_graph_panel(), [
+            ("a", 1.0), ("a", -2.5), ("a", 3.0), ("a", 2.0), ("b", 0.0), ("b", 2.5),
+            ("b", -1.0), ("b", 1.0)]),
+        "one neuron": (neuron_panel(), [
+            ("x", 1.0), ("x", -1.0), ("w", 1.5), ("w", -0.5), ("b", 0.25), ("b", -1.0),
+            ("activation", "relu"), ("activation", "tanh"), ("activation", "sigmoid")]),
+        "student-number graph": (student_graph_panel(), [
+            ("student_id", "136"), ("student_id", "98765432"), ("student_id", "12345678")]),
+    }
+
+
+def chapter_04():
+    from dlcourse.widgets.optimisation import minibatch_panel, optimizer_race_panel
+    return {
+        "optimiser race (bumps, 3 optimisers)": (optimizer_race_panel(), [
+            ("lr", 0.05), ("lr", 0.1), ("beta", 0.5), ("beta", 0.9), ("x0", 1.0),
+            ("x0", -0.5), ("y0", -1.0), ("y0", -2.5),
+            ("optimizers", ("SGD", "Nesterov", "RMSProp", "NAdam")),
+            ("optimizers", ("SGD", "Momentum", "Adam")), ("surface", "quadratic"),
+            ("condition_number", 30.0), ("condition_number", 10.0), ("surface", "bumps")]),
+        "minibatch noise (B = 32)": (minibatch_panel(), [
+            ("batch_size", 8), ("batch_size", 128), ("batch_size", 32), ("lr", 0.3),
+            ("lr", 0.1), ("epochs", 1.0), ("epochs", 3.0)]),
+    }
+
+
+def chapter_05():
+    from dlcourse.widgets.convolution import convolution_panel, receptive_field_panel
+    return {
+        "convolution explorer (7x7, F=3)": (convolution_panel(), [
+            ("stride", 2), ("stride", 1), ("padding", 1), ("padding", 0),
+            ("kernel_size", 5), ("kernel_size", 3), ("dilation", 2), ("dilation", 1),
+            ("input_size", 12), ("input_size", 7), ("out_channels", 32), ("step", 4)]),
+        "receptive-field explorer (28x28)": (receptive_field_panel(), [
+            ("layers", "c3 c3 c3"), ("layers", "c3 c3 p2 c3 c3"), ("layers", "c3 c3d2 c3d4"),
+            ("digit", 3), ("digit", 0)]),
+    }
+
+
+def chapter_06():
+    from dlcourse.architectures import ARCHITECTURES, DESIGN_64, DESIGN_64_GAP
+    from dlcourse.widgets.architectures import architecture_panel, design_panel
+    return {  # the first table of an architecture is built once and cached
+        "architecture explorer": (architecture_panel(), [
+            *(("name", name) for name in ARCHITECTURES), ("group", False),
+            *(("name", name) for name in ARCHITECTURES), ("group", True)]),
+        "design your CNN (64x64x3)": (design_panel(), [
+            ("spec", DESIGN_64_GAP), ("spec", "C16 R P L20"), ("spec", DESIGN_64),
+            ("size", 128), ("size", 64), ("channels", 1), ("channels", 3)]),
+    }
+
+
+def chapter_07():
+    from dlcourse.widgets.training import signal_panel
+    return {
+        "signal explorer (depth 10, width 128)": (signal_panel(), [
+            ("init", "small"), ("init", "he"), ("activation", "relu"), ("init", "large"),
+            ("depth", 20), ("depth", 10), ("activation", "selu"), ("init", "lecun"),
+            ("bias_init", 0.1), ("bias_init", 0.0), ("activation", "tanh"),
+            ("init", "xavier")]),
+    }
+
+
+def chapter_08():
+    import torch
+
+    from dlcourse.residual import degradation_experiment
+    from dlcourse.widgets.residual import depth_panel
+    torch.set_num_threads(1)
+    runs = degradation_experiment((8, 20, 32, 56))  # trained once, as in the notebook
+    return {
+        "depth: plain vs residual": (depth_panel(runs), [
+            ("depth", 8), ("depth", 20), ("depth", 32), ("depth", 56), ("when", "trained"),
+            ("when", "init")]),
+    }
+
+
+def chapter_09():
+    from dlcourse.widgets.segmentation import transposed_conv_panel
+    return {
+        "transposed convolution": (transposed_conv_panel(), [
+            ("padding", 1), ("padding", 0), ("stride", 3), ("stride", 2),
+            ("output_padding", 1), ("output_padding", 0), ("kernel", "ones"),
+            ("kernel_size", 2), ("kernel_size", 3), ("kernel", "notes"), ("in_size", 3),
+            ("in_size", 2)]),
+    }
+
+
+CHAPTERS = {name[-2:]: build for name, build in globals().items()
+            if name.startswith("chapter_")}
+
+
+def time_panel(panel, changes, rounds: int) -> tuple[float, float, float]:
+    """Median compute, update and update-CPU milliseconds over ``rounds`` of ``changes``."""
+    compute_ms, update_ms, cpu_ms = [], [], []
+    for _ in range(rounds):
+        for name, value in changes:
+            start = time.process_time()
+            panel.controls[name].value = value          # a full update, as in JupyterLab
+            cpu_ms.append(1000 * (time.process_time() - start))
+            update_ms.append(panel.last_update_ms)
+            start = time.perf_counter()
+            panel.compute(**panel.values())
+            compute_ms.append(1000 * (time.perf_counter() - start))
+    return tuple(statistics.median(times) for times in (compute_ms, update_ms, cpu_ms))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="*", metavar="NN",
+                        help=f"chapters to time (default all: {', '.join(CHAPTERS)})")
+    parser.add_argument("--rounds", type=int, default=3, help="times each change list is run")
+    args = parser.parse_args()
+    unknown = sorted(set(args.chapters) - set(CHAPTERS))
+    if unknown:
+        parser.error(f"no panels for chapter(s) {', '.join(unknown)}; "
+                     f"choose from {', '.join(CHAPTERS)}")
+    print(f"{'ch':3s} {'panel':40s} {'compute ms':>10s} {'update ms':>10s} {'CPU ms':>8s}")
+    for chapter in args.chapters or CHAPTERS:
+        for name, (panel, changes) in CHAPTERS[chapter]().items():
+            compute, update, cpu = time_panel(panel, changes, args.rounds)
+            flag = "" if update < 100 else "  over 100 ms"
+            print(f"{chapter:3s} {name:40s} {compute:10.1f} {update:10.1f} {cpu:8.1f}{flag}")
+
+
+if __name__ == "__main__":
+    main()
