@@ -209,7 +209,7 @@ def decision_grid(model_fn, X, resolution: int = 200, *, padding: float = 0.1) -
     -------
     DecisionGrid
         ``xx``, ``yy`` and ``values``, each of shape ``(resolution, resolution)``; draw with
-        ``contourf(xx, yy, values)``.
+        ``imshow`` or ``contourf(xx, yy, values)``.
 
     Examples
     --------

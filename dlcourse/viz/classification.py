@@ -53,8 +53,11 @@ def plot_decision_regions(ax, grid, X=None, y=None, *, title: str = "Decision re
     values = to_numpy(grid.values)
     n_classes = int(max(values.max(), 0 if y is None else to_numpy(y).max())) + 1
     cmap = ListedColormap(CLASS_COLORS[:n_classes])
-    ax.contourf(to_numpy(grid.xx), to_numpy(grid.yy), values, cmap=cmap, alpha=0.25,
-                levels=np.arange(n_classes + 1) - 0.5)
+    xx, yy = to_numpy(grid.xx), to_numpy(grid.yy)
+    # an image of the label grid: as exact as filled contours, and several times faster
+    ax.imshow(values, cmap=cmap, alpha=0.25, vmin=-0.5, vmax=n_classes - 0.5, origin="lower",
+              extent=(xx.min(), xx.max(), yy.min(), yy.max()), aspect="auto",
+              interpolation="nearest")
     if X is not None:
         _scatter_classes(ax, X, y, class_names=class_names)
         if legend:
