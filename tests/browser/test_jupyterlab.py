@@ -1,0 +1,124 @@
+"""The course as a learner meets it: JupyterLab from `make lab`, in Chromium.
+
+nbval proves that the cells run; these tests prove that a learner sees them work: outputs
+without errors, panels that draw, and figures that change when a control is moved.
+All tests live in this one module, so that with ``--dist=loadscope`` they share one
+JupyterLab server and one browser on one xdist worker.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dlcourse.grading.checks import run_checks
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every chapter, including those added later.
+CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _problems_message(problems: list[str]) -> str:
+    return "the notebook shows errors or stderr output:\n\n" + "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda path: path.stem)
+def test_chapter_runs_all_without_errors_and_every_panel_redraws_when_a_control_moves(
+        notebook: Path, in_lab, screenshots):
+    for old in screenshots.glob(f"{notebook.stem}*.png"):
+        old.unlink()
+
+    committed = notebook.read_bytes()
+
+    def body(lab):
+        lab.open(f"notebooks/{notebook.name}")
+        lab.run_all()
+        assert not lab.problems(), _problems_message(lab.problems())
+        assert not lab.not_run(), f"cells {lab.not_run()} did not run"
+        lab.wait_for_widgets()
+        panels = lab.panels()
+        assert panels.count() >= 1, "no dlcourse panel (controls, figure, summary) is shown"
+        for k in range(panels.count()):
+            panel = panels.nth(k)
+            panel.scroll_into_view_if_needed()
+            controls = panel.locator(":scope > .widget-hbox > *")
+            assert controls.count() >= 1, f"panel {k + 1} shows no controls"
+            for c in range(controls.count()):
+                assert controls.nth(c).is_visible(), f"panel {k + 1}: control {c + 1} is hidden"
+            lab.wait_for_figure(panel)
+            if k == 0:
+                lab.page.screenshot(path=screenshots / f"{notebook.stem}.png")
+            change = lab.change_one_control(panel)
+            assert change.lowest_figure_height >= 0.9 * change.figure_height, (
+                f"the figure of panel {k + 1} collapsed from {change.figure_height:.0f} px to "
+                f"{change.lowest_figure_height:.0f} px while redrawing after {change.control}")
+            panel.screenshot(path=screenshots / f"{notebook.stem}-panel{k + 1}.png")
+        assert not lab.problems(), _problems_message(lab.problems())
+
+    in_lab(body)
+    assert notebook.read_bytes() == committed, (
+        "the notebook on disk changed during the test: JupyterLab saved it (autosave should "
+        "be off), or it was edited meanwhile")
+
+
+def test_welcome_notebook_shows_the_machine_report(in_lab):
+    def body(lab):
+        lab.open("notebooks/00_welcome.ipynb")
+        index = lab.cell_index("c => c.sharedModel.getSource().includes('format_report')")
+        lab.select(index)
+        lab.menu("Run", "Run Selected Cell")
+        lab.wait_until_ran([index])
+        assert not lab.problems(), _problems_message(lab.problems())
+        shown = lab.cell(index).locator(".jp-OutputArea-output").inner_text()
+        assert re.search(r"^(ok|!!) +backend +(numpy|cupy)\b", shown, re.MULTILINE), shown
+        assert re.search(r"^ok +widget extension +installed", shown, re.MULTILINE), shown
+        assert ("All set: every chapter can run here." in shown
+                or "problem(s) above: fix them" in shown), shown
+
+    in_lab(body)
+
+
+# Takes the maximum and the sum over the whole batch instead of over each row.
+WRONG_SOFTMAX = textwrap.dedent('''\
+    def softmax(x):
+        """Softmax over the last axis of ``x``; same shape and dtype as ``x``."""
+        e = np.exp(x - x.max())
+        return e / e.sum()
+    ''')
+
+
+def test_exercise_with_a_wrong_answer_shows_the_friendly_check_message(in_lab):
+    namespace = {}
+    exec("import numpy as np\n" + WRONG_SOFTMAX, namespace)
+    expected = run_checks("ch01.softmax", namespace["softmax"]).report()
+    assert expected.startswith("✘ ch01.softmax:")
+
+    exercise = ROOT / "exercises" / "01_learning_from_data.ipynb"
+    committed = exercise.read_bytes()
+
+    def body(lab):
+        lab.open("exercises/01_learning_from_data.ipynb")
+        answer = lab.cell_index("c => c.getMetadata('dlcourse')?.exercise === 'ch01.softmax'")
+        check = lab.cell_index("c => c.getMetadata('dlcourse')?.check === 'ch01.softmax'")
+        lab.type_into(answer, WRONG_SOFTMAX)
+        assert lab.source(answer) == WRONG_SOFTMAX
+        lab.select(check)
+        lab.menu("Run", "Run All Above Selected Cell")
+        lab.wait_until_ran(range(answer))
+        lab.menu("Run", "Run Selected Cell")
+        lab.wait_until_ran([check])
+        assert not lab.problems(), _problems_message(lab.problems())
+        shown = lab.cell(check).locator(".jp-OutputArea-output")
+        assert shown.is_visible()
+        assert shown.inner_text().strip() == expected
+        for line in ("checks failed", "case:", "problem:", "hint:"):
+            assert line in shown.inner_text()
+
+    in_lab(body)
+    assert exercise.read_bytes() == committed, "the wrong answer was saved into the exercise"
