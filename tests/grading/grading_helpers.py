@@ -9,7 +9,8 @@ from dlcourse.grading.sandbox import Limits
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = {"01": "01_learning_from_data", "02": "02_perceptron_mlp", "03": "03_backprop",
             "04": "04_optimisation", "05": "05_convolutions", "06": "06_architectures",
-            "07": "07_training_deep_nets", "08": "08_resnets_transfer"}
+            "07": "07_training_deep_nets", "08": "08_resnets_transfer", "09": "09_segmentation",
+            "10": "10_detection", "11": "11_gans", "12": "12_review"}
 # Short limits keep the tests of runaway submissions fast, yet leave a loaded machine time
 # for a cell that imports torch.
 FAST = Limits(notebook_s=60, cell_s=8, call_s=4, memory_mb=1024, output_mb=4)

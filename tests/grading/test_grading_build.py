@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_helpers import ROOT, solution
+from grading_helpers import CHAPTERS, ROOT, solution
 from grading_helpers import exercise_notebook as committed_exercise
 
 from dlcourse.grading.build import BuildError, build, exercise_notebook, strip_solutions
@@ -36,7 +36,7 @@ def test_unpaired_markers_are_an_error(source):
 
 
 def test_exercise_notebooks_keep_metadata_and_checks_but_no_solutions_or_answers():
-    for chapter in ("01", "02", "03", "04", "05", "06", "07", "08"):
+    for chapter in sorted(CHAPTERS):
         nb = exercise_notebook(solution(chapter))
         text = nbformat.writes(nb)
         assert "BEGIN SOLUTION" not in text and "NBVAL_CHECK_OUTPUT" not in text

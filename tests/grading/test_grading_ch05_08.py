@@ -36,7 +36,7 @@ def torch_grads(f, dout, *arrays):
 def test_chapters_05_to_08_have_at_least_twelve_graded_functions():
     later = [n for n in exercises.names() if n.split(".")[0] in LATER]
     assert len(later) >= 12
-    assert exercises.chapters() == ["ch01", "ch02", "ch03", "ch04", *LATER]
+    assert exercises.chapters()[:8] == ["ch01", "ch02", "ch03", "ch04", *LATER]
 
 
 # --- the references agree with PyTorch ------------------------------------------------------

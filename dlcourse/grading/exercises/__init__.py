@@ -8,10 +8,24 @@
 
 from __future__ import annotations
 
-from dlcourse.grading.exercises import ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08
+from dlcourse.grading.exercises import (
+    ch01,
+    ch02,
+    ch03,
+    ch04,
+    ch05,
+    ch06,
+    ch07,
+    ch08,
+    ch09,
+    ch10,
+    ch11,
+    ch12,
+)
 from dlcourse.grading.spec import Exercise
 
-_ALL: dict[str, Exercise] = {e.name: e for m in (ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08)
+_ALL: dict[str, Exercise] = {e.name: e for m in (ch01, ch02, ch03, ch04, ch05, ch06, ch07, ch08,
+                                                  ch09, ch10, ch11, ch12)
                              for e in m.EXERCISES}
 
 

@@ -1,0 +1,257 @@
+"""Chapter 09 exercises: upsampling by a transposed convolution and by pixel shuffle, and the
+soft Dice loss with its gradient.
+
+References are plain NumPy written to be obviously right; ``tests/grading`` checks them
+against PyTorch (``F.conv_transpose2d``, ``F.pixel_shuffle``, autograd through a Dice loss).
+The transposed convolution refuses every ready-made convolution (as chapter 05 does), so the
+learner writes the scatter-add: every input pixel stamps the kernel onto the output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcourse.grading.exercises.ch01 import DTYPE_HINT, NUMPY_ONLY
+from dlcourse.grading.exercises.ch05 import CONV_FORBIDDEN
+from dlcourse.grading.spec import Case, Exercise
+
+A = np.array
+TRANSPOSED_FORBIDDEN = (*CONV_FORBIDDEN, "dlcourse.upsampling_demo", "dlcourse.segmentation",
+                        "numpy.kron")
+SHUFFLE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.upsampling_demo", "dlcourse.autograd")
+DICE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.segmentation", "dlcourse.autograd")
+
+
+# --- references ----------------------------------------------------------------------------
+
+def conv_transpose2d(x, w, b, stride=1, padding=0):
+    """Transposed convolution as in PyTorch: x (N, C_in, H, W), w (C_in, C_out, kh, kw),
+    b (C_out,) -> (N, C_out, (H-1) stride - 2 padding + kh, (W-1) stride - 2 padding + kw).
+
+    Every input pixel adds its value times the kernel to the output, at an offset of
+    ``stride`` per pixel (a scatter-add); ``padding`` then crops that many rows and columns
+    from each border of the full result."""
+    n, _, h, wd = x.shape
+    _, c_out, kh, kw = w.shape
+    full = np.zeros((n, c_out, (h - 1) * stride + kh, (wd - 1) * stride + kw), dtype=x.dtype)
+    for i in range(h):
+        for j in range(wd):
+            stamp = np.tensordot(x[:, :, i, j], w, axes=([1], [0]))  # (N, C_out, kh, kw)
+            full[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += stamp
+    out = full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
+    return out + b.reshape(1, -1, 1, 1).astype(x.dtype)
+
+
+def pixel_shuffle(x, r):
+    """(N, C r^2, H, W) -> (N, C, H r, W r): out[n, c, h r + i, w r + j] =
+    x[n, c r^2 + i r + j, h, w]."""
+    n, c, h, w = x.shape
+    c_out = c // (r * r)
+    return (x.reshape(n, c_out, r, r, h, w).transpose(0, 1, 4, 2, 5, 3)
+            .reshape(n, c_out, h * r, w * r))
+
+
+def _dice_terms(probs, target, eps):
+    axes = (0, *range(2, probs.ndim))
+    overlap = 2 * (probs * target).sum(axis=axes) + eps  # (C,)
+    total = probs.sum(axis=axes) + target.sum(axis=axes) + eps
+    return overlap, total
+
+
+def dice_loss(probs, target, eps=1.0):
+    """Soft Dice loss ``1 - mean_c (2 sum(p t) + eps) / (sum p + sum t + eps)``; the sums
+    run over the batch and every pixel of class c.  probs, target (N, C, H, W) -> a number."""
+    overlap, total = _dice_terms(probs, target, eps)
+    return float(1 - (overlap / total).mean())
+
+
+def dice_loss_grad(probs, target, eps=1.0):
+    """Gradient of :func:`dice_loss` with respect to ``probs`` (N, C, H, W)."""
+    overlap, total = _dice_terms(probs, target, eps)
+    shape = (1, -1) + (1,) * (probs.ndim - 2)
+    overlap, total = overlap.reshape(shape), total.reshape(shape)
+    grad = -(2 * target * total - overlap) / (total**2 * probs.shape[1])
+    return grad.astype(probs.dtype)
+
+
+# --- cases: transposed convolution -------------------------------------------------------------
+
+NOTES_INPUT = A([[[[1.0, 2.0], [3.0, 4.0]]]])  # the exam notes' 2x2 input and 3x3 kernel
+NOTES_KERNEL = A([[[[0.0, 1.0, 0.0], [1.0, 2.0, 1.0], [1.0, 1.0, 1.0]]]])
+STAMP_HINT = ("every input pixel x[n, c, i, j] adds x[n, c, i, j] * w[c, :] to the output "
+              "window that starts at row i*stride, column j*stride; overlapping stamps add up "
+              "(+=)")
+PADDING_HINT = ("in a transposed convolution padding does not add zeros: it crops `padding` "
+                "rows and columns from every border of the full (padding 0) result")
+LAYOUT_HINT = ("the weight is (in_channels, out_channels, kh, kw) -- the transpose of "
+               "conv2d's layout: sum over the input channels, w[c_in, c_out]")
+
+
+def _img(*shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).round(2)
+
+
+def _transposed_public():
+    return [
+        Case((NOTES_INPUT, NOTES_KERNEL, A([0.0])), {"stride": 2},
+             label="the notes' example, stride 2, padding 0: a 5x5 output", hint=STAMP_HINT),
+        Case((NOTES_INPUT, NOTES_KERNEL, A([0.0])), {"stride": 2, "padding": 1},
+             label="the notes' example with padding 1, as PyTorch defines it: 3x3",
+             hint=PADDING_HINT),
+        Case((_img(1, 2, 3, 3), _img(2, 3, 2, 2, seed=1), A([0.0, 1.0, -1.0])),
+             label="two input channels into three output channels, stride 1",
+             hint=LAYOUT_HINT),
+        Case((_img(2, 1, 3, 2), _img(1, 2, 3, 2, seed=2), A([0.5, 0.0])),
+             {"stride": 3, "padding": 1},
+             label="a batch of two, a rectangular image and kernel, stride 3, padding 1",
+             hint="output size (H - 1) * stride - 2 * padding + kh, per axis"),
+        Case((_img(1, 1, 2, 2).astype(np.float32), _img(1, 1, 3, 3, seed=3).astype(np.float32),
+              A([0.0], dtype=np.float32)), {"stride": 2}, label="float32 arrays",
+             hint=DTYPE_HINT),
+    ]
+
+
+def _transposed_edge():
+    return [
+        Case((_img(1, 1, 1, 1), _img(1, 1, 3, 3, seed=4), A([0.2])),
+             label="a single pixel stamps the kernel once"),
+        Case((_img(1, 2, 3, 3), _img(2, 1, 1, 1, seed=5), A([0.0])), {"stride": 2},
+             label="a 1x1 kernel with stride 2 leaves gaps of zeros (plus the bias)"),
+        Case((_img(1, 1, 2, 3), _img(1, 1, 4, 4, seed=6), A([1.0])), {"stride": 1, "padding": 2},
+             label="padding 2 crops two rows and columns per border"),
+    ]
+
+
+def _transposed_hidden(rng, student):
+    cases = []
+    for _ in range(6):
+        n, c_in, c_out = (int(v) for v in rng.integers(1, 4, size=3))
+        kh, kw, stride = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 4))
+        h, w = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        # the output must keep a pixel: (h - 1) stride + kh - 2 padding >= 1
+        limit = (min((h - 1) * stride + kh, (w - 1) * stride + kw) - 1) // 2
+        padding = int(rng.integers(0, min(limit, 2) + 1))
+        cases.append(Case((rng.normal(size=(n, c_in, h, w)), rng.normal(size=(c_in, c_out, kh, kw)),
+                           rng.normal(size=c_out)), {"stride": stride, "padding": padding},
+                          label=f"random x {(n, c_in, h, w)}, w {(c_in, c_out, kh, kw)}, "
+                                f"stride {stride}, padding {padding}"))
+    return cases
+
+
+# --- cases: pixel shuffle ----------------------------------------------------------------------
+
+ORDER_HINT = ("the r*r channels of one output channel c are consecutive: channel "
+              "c*r*r + i*r + j goes to row offset i and column offset j -- reshape to "
+              "(N, C, r, r, H, W), then transpose to (N, C, H, r, W, r)")
+
+
+def _shuffle_public():
+    return [
+        Case((np.arange(4.0).reshape(1, 4, 1, 1), 2),
+             label="four channels of one pixel become a 2x2 block",
+             hint="channel i*r + j lands at row i, column j of the block"),
+        Case((np.arange(16.0).reshape(1, 4, 2, 2), 2), label="a 2x2 image with 4 channels",
+             hint="block (h, w) of the output is filled from pixel (h, w) of every channel"),
+        Case((np.arange(32.0).reshape(1, 8, 2, 2), 2),
+             label="8 channels -> 2 output channels", hint=ORDER_HINT),
+        Case((_img(2, 9, 2, 3), 3), label="a batch of two, r = 3, a rectangular image"),
+        Case((_img(1, 4, 2, 2).astype(np.float32), 2), label="float32 input", hint=DTYPE_HINT),
+    ]
+
+
+def _shuffle_edge():
+    return [Case((_img(1, 3, 2, 2), 1), label="r = 1: nothing changes"),
+            Case((_img(1, 16, 1, 1), 4), label="one pixel, r = 4")]
+
+
+def _shuffle_hidden(rng, student):
+    cases = []
+    for _ in range(5):
+        r, c = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        shape = (int(rng.integers(1, 3)), c * r * r, int(rng.integers(1, 5)),
+                 int(rng.integers(1, 5)))
+        cases.append(Case((rng.normal(size=shape), r), label=f"random {shape}, r = {r}"))
+    return cases
+
+
+# --- cases: Dice ---------------------------------------------------------------------------------
+
+PER_CLASS_HINT = ("one Dice ratio per class c, its sums running over the batch and all "
+                  "pixels (axes 0, 2, 3); the loss is 1 minus the mean of the C ratios")
+
+
+def _one_hot(labels, c):
+    return np.moveaxis(np.eye(c)[labels], -1, 1)
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _dice_public():
+    labels = A([[[0, 1], [1, 1]]])
+    target = _one_hot(labels, 2)
+    half = np.full((1, 2, 2, 2), 0.5)
+    rng = np.random.default_rng(3)
+    labels3 = rng.integers(0, 3, size=(2, 4, 4))
+    return [
+        Case((target, target), label="a perfect prediction: loss 0",
+             hint="(2 sum(p t) + eps) / (sum p + sum t + eps) is 1 when p == t"),
+        Case((half, target), {"eps": 0.0},
+             label="p = 0.5 everywhere, eps = 0 (class 0 covers 1 pixel, class 1 covers 3)",
+             hint=PER_CLASS_HINT),
+        Case((_softmax(_img(2, 3, 4, 4, seed=1)), _one_hot(labels3, 3)),
+             label="a batch of two softmax predictions, three classes", hint=PER_CLASS_HINT),
+        Case((1 - target, target), {"eps": 1.0},
+             label="a completely wrong prediction, eps = 1",
+             hint="eps is added to the numerator AND the denominator"),
+    ]
+
+
+def _dice_grad_public():
+    cases = _dice_public()
+    cases.append(Case((_softmax(_img(1, 2, 3, 3, seed=4)).astype(np.float32),
+                       _one_hot(A([[[0, 1, 1], [0, 0, 1], [1, 1, 1]]]), 2).astype(np.float32)),
+                      label="float32 arrays", hint=DTYPE_HINT))
+    cases[1] = Case(cases[1].args, cases[1].kwargs, label=cases[1].label,
+                    hint="quotient rule: d(I/S)/dp = (2 t S - I) / S^2 per pixel of class c, "
+                         "with I = 2 sum(p t) + eps and S = sum p + sum t + eps; then "
+                         "-1/C for the mean")
+    return cases
+
+
+def _dice_edge():
+    empty = np.zeros((1, 2, 2, 2))
+    empty[:, 0] = 1.0
+    return [Case((empty, empty), label="a class absent from prediction and target: Dice 1"),
+            Case((np.full((1, 1, 3, 3), 0.3), np.ones((1, 1, 3, 3))), {"eps": 0.5},
+                 label="one class only")]
+
+
+def _dice_hidden(rng, student):
+    cases = []
+    for _ in range(5):
+        n, c, h, w = (int(rng.integers(1, 3)), int(rng.integers(1, 5)), int(rng.integers(1, 6)),
+                      int(rng.integers(1, 6)))
+        probs = _softmax(rng.normal(0, 2, size=(n, c, h, w)))
+        target = _one_hot(rng.integers(0, c, size=(n, h, w)), c)
+        eps = float(rng.choice([0.0, 0.5, 1.0]))
+        cases.append(Case((probs, target), {"eps": eps},
+                          label=f"random {(n, c, h, w)}, eps = {eps}"))
+    return cases
+
+
+EXERCISES = [
+    Exercise("ch09.conv_transpose2d", "conv_transpose2d", 3, conv_transpose2d,
+             _transposed_public, _transposed_hidden, edge=_transposed_edge,
+             forbidden=TRANSPOSED_FORBIDDEN, hint=STAMP_HINT),
+    Exercise("ch09.pixel_shuffle", "pixel_shuffle", 2, pixel_shuffle, _shuffle_public,
+             _shuffle_hidden, edge=_shuffle_edge, forbidden=SHUFFLE_FORBIDDEN, hint=ORDER_HINT),
+    Exercise("ch09.dice_loss", "dice_loss", 2, dice_loss, _dice_public, _dice_hidden,
+             edge=_dice_edge, forbidden=DICE_FORBIDDEN, hint=PER_CLASS_HINT),
+    Exercise("ch09.dice_loss_grad", "dice_loss_grad", 2, dice_loss_grad, _dice_grad_public,
+             _dice_hidden, edge=_dice_edge, forbidden=DICE_FORBIDDEN,
+             hint="the gradient has the shape of probs; each class's ratio depends on all its "
+                  "pixels"),
+]
