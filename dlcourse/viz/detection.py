@@ -1,0 +1,135 @@
+"""Plots for chapter 10: boxes, NMS, the YOLO grid, sliding-window costs, detections.
+
+Every function draws into a given matplotlib ``Axes`` or ``Figure``; nothing is shown.
+Boxes are ``(x1, y1, x2, y2)`` in pixels, drawn on image coordinates (y grows downwards).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from matplotlib.patches import Rectangle
+
+__all__ = ["draw_boxes", "plot_detections", "plot_grid", "plot_iou", "plot_nms",
+           "plot_sliding_cost", "plot_training"]
+
+CLASS_COLOURS = ("tab:orange", "tab:cyan", "tab:pink")   # circle, square, triangle
+
+
+def draw_boxes(ax, boxes, *, color="tab:green", labels=None, linestyle="-", linewidth=1.5,
+               alpha=1.0):
+    """Outline xyxy ``boxes`` ``(N, 4)`` on ``ax``; ``labels`` (strings) written above each."""
+    for i, (x1, y1, x2, y2) in enumerate(np.asarray(boxes, dtype=float).reshape(-1, 4)):
+        colour = color[i] if isinstance(color, list | tuple) else color
+        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=colour,
+                               linestyle=linestyle, linewidth=linewidth, alpha=alpha))
+        if labels is not None:
+            ax.text(x1, y1 - 1, labels[i], color=colour, fontsize=7, va="bottom",
+                    alpha=alpha)
+    return ax
+
+
+def plot_iou(ax, box_a, box_b, iou):
+    """Two boxes, their intersection filled, the IoU in the title."""
+    a, b = np.asarray(box_a, float), np.asarray(box_b, float)
+    draw_boxes(ax, [a], color="tab:blue", labels=["A"], linewidth=2)
+    draw_boxes(ax, [b], color="tab:red", labels=["B"], linewidth=2)
+    lo, hi = np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])
+    if (hi > lo).all():
+        ax.add_patch(Rectangle(lo, *(hi - lo), color="tab:purple", alpha=0.35,
+                               label="A ∩ B"))
+        ax.legend(loc="lower right", fontsize=8)
+    corners = np.stack([a, b])
+    ax.set(xlim=(corners[:, 0].min() - 1, corners[:, 2].max() + 1),
+           ylim=(corners[:, 3].max() + 1, corners[:, 1].min() - 2), aspect="equal",
+           xlabel="x (pixels)", ylabel="y (pixels)", title=f"IoU(A, B) = {iou:.4f}")
+    return ax
+
+
+def plot_nms(fig, result):
+    """Left: every candidate, coloured by score; right: what NMS keeps (panel drawing)."""
+    boxes, scores = result["boxes"], result["scores"]
+    ax_all, ax_kept = fig.subplots(1, 2, sharex=True, sharey=True)
+    cmap = matplotlib.colormaps["viridis"]
+    colours = [cmap(s) for s in scores]
+    draw_boxes(ax_all, boxes, color=colours, linewidth=1.2)
+    draw_boxes(ax_all, boxes[result["dropped"]], color="0.6", linestyle=":")
+    draw_boxes(ax_kept, result["objects"], color="0.6", linewidth=4, alpha=0.5)
+    draw_boxes(ax_kept, boxes[result["suppressed"]], color="tab:red", linestyle="--",
+               linewidth=1)
+    kept = result["kept"]
+    draw_boxes(ax_kept, boxes[kept], color="tab:green", linewidth=2,
+               labels=[f"#{i} {scores[i]:.2f}" for i in kept])
+    ax_all.set_title(f"{len(boxes)} candidates (colour = score; dotted: below threshold)",
+                     fontsize=9)
+    ax_kept.set_title(f"kept {len(kept)} (green), suppressed {len(result['suppressed'])} "
+                      f"(red dashed); grey = truth", fontsize=9)
+    for ax in (ax_all, ax_kept):
+        ax.set(xlim=(0, 160), ylim=(100, 0), aspect="equal", xlabel="x (pixels)",
+               xticks=range(0, 161, 40), yticks=range(0, 101, 50))
+    ax_all.set_ylabel("y (pixels)")
+    return fig
+
+
+def plot_grid(ax, example, *, names=None):
+    """The image, the ``S x S`` grid, each box, its centre and its responsible cell filled."""
+    image, S, size = example["image"], example["S"], example["size"]
+    ax.imshow(image, cmap="gray", extent=(0, size, size, 0))
+    step = size / S
+    for k in range(1, S):
+        ax.axhline(k * step, color="w", lw=0.6, alpha=0.7)
+        ax.axvline(k * step, color="w", lw=0.6, alpha=0.7)
+    for i, (box, label, (row, col), (cx, cy)) in enumerate(zip(
+            example["boxes"], example["labels"], example["cells"], example["centres"],
+            strict=True)):
+        colour = CLASS_COLOURS[int(label) % len(CLASS_COLOURS)]
+        ax.add_patch(Rectangle((col * step, row * step), step, step, color=colour, alpha=0.35))
+        name = names[int(label)] if names else str(int(label))
+        draw_boxes(ax, [box], color=colour, labels=[f"{name}: cell ({row}, {col})"])
+        ax.plot(cx, cy, "o", color=colour, markeredgecolor="k", ms=5,
+                label="box centre" if i == 0 else None)
+    ax.set(xticks=np.arange(S + 1) * step, yticks=np.arange(S + 1) * step,
+           title=f"{S}×{S} grid: the cell holding a box's\ncentre is responsible for it",
+           xlabel="x (pixels)", ylabel="y (pixels)")
+    ax.legend(loc="lower right", fontsize=7)
+    return ax
+
+
+def plot_sliding_cost(ax, cost, yolo_macs):
+    """Bars: classifier mult-adds of each window size vs one YOLO pass (log scale)."""
+    names = [f"{h}×{w}\nstride {s}" for (h, w), s, _ in cost["rows"]]
+    per_row = [count * cost["macs"] / cost["windows"] for *_, count in cost["rows"]]
+    ax.bar(names, per_row, color="tab:blue", label="sliding window, per window size")
+    ax.bar(["all sizes"], [cost["macs"]], color="tab:purple", label="sliding window, total")
+    ax.bar(["YOLO\n1 pass"], [yolo_macs], color="tab:green", label="YOLO, whole image")
+    ax.set(yscale="log", ylabel="multiply-adds", title="Cost of looking at every window")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def plot_detections(fig, images, gt_boxes, pred_boxes, pred_scores, pred_labels, *, n=6,
+                    names=None, min_score=0.3):
+    """A row of images: truth in white dashes, detections scoring >= ``min_score`` coloured."""
+    axes = fig.subplots(1, n)
+    for i, ax in enumerate(np.atleast_1d(axes)):
+        size = images[i].shape[-1]
+        ax.imshow(images[i, 0], cmap="gray", extent=(0, size, size, 0))
+        draw_boxes(ax, gt_boxes[i], color="w", linestyle="--", linewidth=1)
+        show = pred_scores[i] >= min_score
+        labels = pred_labels[i][show]
+        draw_boxes(ax, pred_boxes[i][show],
+                   color=[CLASS_COLOURS[int(c)] for c in labels],
+                   labels=[f"{names[int(c)] if names else int(c)} {s:.2f}"
+                           for c, s in zip(labels, pred_scores[i][show], strict=True)])
+        ax.set(xticks=[], yticks=[], xlim=(0, size), ylim=(size, 0))
+    return fig
+
+
+def plot_training(ax, run):
+    """The training loss per epoch, the held-out mAP@0.5 in the title."""
+    epochs = np.arange(1, len(run.train_loss) + 1)
+    ax.plot(epochs, run.train_loss, "o-", label="training loss (YOLOv1 terms)")
+    ax.set(xlabel="epoch", ylabel="loss per image", yscale="log",
+           title=f"Tiny YOLO: held-out mAP@0.5 = {run.map50:.2f}")
+    ax.legend()
+    return ax
