@@ -137,6 +137,15 @@ def chapter_09():
     }
 
 
+def chapter_10():
+    from dlcourse.widgets.detection import nms_panel
+    return {
+        "IoU / NMS thresholds": (nms_panel(), [
+            ("iou_threshold", 0.1), ("iou_threshold", 0.7), ("iou_threshold", 0.5),
+            ("score_threshold", 0.0), ("score_threshold", 0.6), ("score_threshold", 0.3)]),
+    }
+
+
 CHAPTERS = {name[-2:]: build for name, build in globals().items()
             if name.startswith("chapter_")}
 
