@@ -146,6 +146,16 @@ def chapter_10():
     }
 
 
+def chapter_12():
+    from dlcourse import practice
+    from dlcourse.widgets.practice import practice_panel
+    return {
+        "practice problems (kind, seed)": (practice_panel(), [
+            change for kind in practice.KINDS
+            for change in (("kind", kind), ("seed", 1), ("seed", 2))]),
+    }
+
+
 CHAPTERS = {name[-2:]: build for name, build in globals().items()
             if name.startswith("chapter_")}
 
