@@ -146,6 +146,16 @@ def chapter_10():
     }
 
 
+def chapter_11():
+    from dlcourse.widgets.gan import gan_lab_panel
+    panel = gan_lab_panel()  # trains the default run; every run is cached afterwards
+    return {
+        "GAN lab: snapshot slider": (panel, [("snapshot", i) for i in (0, 3, 6, 9)]),
+        "GAN lab: a new setting trains (~1-3 s)": (panel, [  # compute column: from cache
+            ("lr_g", 1e-2), ("lr_d", 1e-3), ("d_steps", 2), ("noise_dim", 1)]),
+    }
+
+
 def chapter_12():
     from dlcourse import practice
     from dlcourse.widgets.practice import practice_panel
