@@ -2,9 +2,8 @@
 
 The notes (``shared/seeds/*.txt``: a student's exam notes and flashcards) are cited by file
 prefix and line, e.g. ``"000:169"`` is line 169 of ``000_*.txt``.  Links point to notebook
-sections as JupyterLab anchors (the heading with spaces replaced by ``-``); chapters 10 and
-11 are linked by file and topic.  Questions the course does not answer yet are listed in
-:data:`NOT_COVERED`, never silently dropped.
+sections as JupyterLab anchors (the heading with spaces replaced by ``-``).  Questions the
+course does not answer yet are listed in :data:`NOT_COVERED`, never silently dropped.
 
 >>> from dlcourse import exam_map
 >>> len(exam_map.by_chapter()[5]) > 10
@@ -21,7 +20,6 @@ NOTEBOOKS = {0: "00_welcome", 1: "01_learning_from_data", 2: "02_perceptron_mlp"
              3: "03_backprop", 4: "04_optimisation", 5: "05_convolutions",
              6: "06_architectures", 7: "07_training_deep_nets", 8: "08_resnets_transfer",
              9: "09_segmentation", 10: "10_detection", 11: "11_gans", 12: "12_review"}
-IN_PROGRESS = (10, 11)  # being written: linked by file name and syllabus topic
 
 
 class Question(NamedTuple):
@@ -32,7 +30,6 @@ class Question(NamedTuple):
     link: str                  # notebooks/NN_name.ipynb#Anchor ('' if not covered)
     sources: tuple[str, ...]   # "file-prefix:line" in shared/seeds
     code: str = ""             # a dlcourse expression that computes the asked number
-    topic: str = ""            # for chapters still being written: the syllabus topic
     section: str = ""          # the heading the link points to
 
 
@@ -45,9 +42,8 @@ def _at(chapter: int, heading: str) -> str:
     return f"notebooks/{NOTEBOOKS[chapter]}.ipynb#{anchor(heading)}"
 
 
-def _q(chapter, heading, text, *sources, code="", topic=""):
-    link = _at(chapter, heading) if heading else f"notebooks/{NOTEBOOKS[chapter]}.ipynb"
-    return Question(chapter, text, link, sources, code, topic, heading)
+def _q(chapter, heading, text, *sources, code=""):
+    return Question(chapter, text, _at(chapter, heading), sources, code, heading)
 
 
 # Section headings (checked against the notebooks by tests/unit/test_exam_map.py).
@@ -157,6 +153,14 @@ S9 = {
     "tconv": "4 · Transposed convolution: the notes' example, both ways",
     "shuffle": "5 · Sub-pixel convolution (pixel shuffle), and four upsamplings side by side",
 }
+S10 = {
+    "sliding": "2 · The sliding-window detector and its cost",
+    "layouts": "6 · How many numbers does YOLO predict? Two layouts",
+}
+S11 = {
+    "players": "1 · Two players: a generator and a discriminator",
+    "anomaly": "7 · Anomaly detection: what the generator *cannot* draw",
+}
 S12 = {
     "dims": "3 · 2-D, 2.5-D and 3-D CNNs",
     "labels": "4 · Labelling medical data",
@@ -171,13 +175,9 @@ def _chapter(chapter: int, headings: dict):
     return make
 
 
-def _pending(chapter: int, topic: str, text: str, *sources, code=""):
-    return _q(chapter, "", text, *sources, code=code, topic=topic)
-
-
 c1, c2, c3, c4 = _chapter(1, S1), _chapter(2, S2), _chapter(3, S3), _chapter(4, S4)
 c5, c6, c7, c8 = _chapter(5, S5), _chapter(6, S6), _chapter(7, S7), _chapter(8, S8)
-c9, c12 = _chapter(9, S9), _chapter(12, S12)
+c9, c10, c11, c12 = _chapter(9, S9), _chapter(10, S10), _chapter(11, S11), _chapter(12, S12)
 
 QUESTIONS: tuple[Question, ...] = (
     # 01 Learning from data
@@ -411,20 +411,17 @@ QUESTIONS: tuple[Question, ...] = (
     c9("shuffle", "Which upsampling methods exist; how does sub-pixel convolution work?",
        "001:1570"),
     c9("unet", "What is a U-Net, where are its skip connections and why?", "001:1631"),
-    # 10 Detection (being written)
-    _pending(10, "sliding window with a C+1-class classifier and its costs",
-             "Define object detection; how can a classifier detect, and at what cost?",
-             "001:1416"),
-    _pending(10, "YOLO grid, output size for both layouts, decoding and NMS",
-             "How does YOLO work; what does it output for 2 boxes and 5 classes; which "
-             "post-processing follows?", "001:1444", "001:1456", "001:1470",
-             code="detection.yolo_output_size(1, 2, 5), "
-                  "detection.yolo_output_size(1, 2, 5, layout='anchors')"),
-    # 11 GANs (being written)
-    _pending(11, "generator and discriminator, the minimax game, alternating updates",
-             "What is a GAN, what are its parts, and how is it trained?", "001:1649"),
-    _pending(11, "anomaly detection with a GAN (reconstruct, measure the residual)",
-             "Which architecture finds anomalies in medical images, and how?", "001:1687"),
+    # 10 Detection
+    c10("sliding", "Define object detection; how can a classifier detect, and at what cost?",
+        "001:1416"),
+    c10("layouts", "How does YOLO work; what does it output for 2 boxes and 5 classes; which "
+        "post-processing follows?", "001:1444", "001:1456", "001:1470",
+        code="detection.yolo_output_size(1, 2, 5), "
+             "detection.yolo_output_size(1, 2, 5, layout='anchors')"),
+    # 11 GANs
+    c11("players", "What is a GAN, what are its parts, and how is it trained?", "001:1649"),
+    c11("anomaly", "Which architecture finds anomalies in medical images, and how?",
+        "001:1687"),
     # 12 Review: medical imaging, XAI, fairness
     c12("dims", "2-D vs 2.5-D vs 3-D CNNs: inputs and parameter counts.", "001:1711",
         code="review.cnn_dimensionality_table()"),
@@ -469,9 +466,8 @@ def markdown(chapter: int | None = None) -> str:
         lines.append(f"**{NOTEBOOKS[number]}**")
         for q in questions:
             target = q.link.removeprefix("notebooks/")  # relative to a notebook
-            where = f"[§ {q.section}]({target})" if q.section else \
-                f"[{target}]({target}) ({q.topic})"
-            lines.append(f"- {q.text} → {where}" + (f" · `{q.code}`" if q.code else ""))
+            lines.append(f"- {q.text} → [§ {q.section}]({target})"
+                         + (f" · `{q.code}`" if q.code else ""))
     if chapter is None:
         lines.append("**Not yet covered**")
         lines += [f"- {q.text}" for q in NOT_COVERED]

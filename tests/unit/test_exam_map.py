@@ -52,21 +52,8 @@ def test_every_question_of_the_notes_is_mapped_or_listed_as_not_covered():
 def test_every_linked_notebook_exists_and_every_anchor_is_a_heading():
     for q in exam_map.QUESTIONS:
         path = ROOT / q.link.split("#")[0]
-        if not path.exists():
-            if q.chapter in exam_map.IN_PROGRESS:
-                continue  # being written; linked by file and topic
-            if q.chapter == 12:
-                pytest.skip("notebooks/12_review.ipynb not generated yet")
-            raise AssertionError(f"{q.link} does not exist")
-        if "#" in q.link:
-            assert q.link.split("#")[1] in _anchors(path), q.link
-        else:
-            assert q.chapter in exam_map.IN_PROGRESS and q.topic
-
-
-def test_in_progress_chapters_are_linked_by_file_and_topic():
-    pending = [q for q in exam_map.QUESTIONS if q.chapter in exam_map.IN_PROGRESS]
-    assert pending and all("#" not in q.link and q.topic for q in pending)
+        assert path.exists(), f"{q.link} does not exist"
+        assert "#" in q.link and q.link.split("#")[1] in _anchors(path), q.link
 
 
 def test_not_covered_questions_have_no_link_but_a_source():
