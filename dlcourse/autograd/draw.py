@@ -52,15 +52,16 @@ def _positions(root: Value) -> dict[Value, tuple[float, float]]:
     return positions
 
 
-def _box_text(node: Value, show_grad: bool) -> str:
+def _box_text(node: Value, show_grad: bool, decimals: int) -> str:
     fields = [node.label] if node.label else []
-    fields.append(f"data {node.data:.4f}")
+    fields.append(f"data {node.data:.{decimals}f}")
     if show_grad:
-        fields.append(f"grad {node.grad:.4f}")
+        fields.append(f"grad {node.grad:.{decimals}f}")
     return " | ".join(fields)
 
 
-def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: bool = False):
+def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: bool = False,
+         decimals: int = 4, fontsize: float = 8):
     """Draw the graph that computed ``value``: one box per value, one circle per operation.
 
     Parameters
@@ -73,6 +74,11 @@ def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: boo
         Show each node's ``.grad`` (call ``value.backward()`` first).
     show_local_grads : bool
         Write the local gradient ``d op / d input`` on each input edge.
+    decimals : int
+        Digits after the point of ``data`` and ``grad`` in the boxes.
+    fontsize : float
+        Points of the box text; operations and local gradients are a little smaller.
+        The boxes fit four decimals at 8 pt, or two at 12 pt.
 
     Returns
     -------
@@ -97,12 +103,13 @@ def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: boo
     for node, (x, y) in positions.items():
         ax.add_patch(FancyBboxPatch((x - _BOX_W / 2, y - _BOX_H / 2), _BOX_W, _BOX_H,
                                     boxstyle="round,pad=0.02", **_VALUE_STYLE))
-        ax.text(x, y, _box_text(node, show_grad), ha="center", va="center", fontsize=8)
+        ax.text(x, y, _box_text(node, show_grad, decimals), ha="center", va="center",
+                fontsize=fontsize)
         if not node.op:
             continue
         op_x = x - _BOX_W / 2 - 0.3 - _OP_R  # the operation circle, left of its value
         ax.add_patch(Circle((op_x, y), _OP_R, **_OP_STYLE))
-        ax.text(op_x, y, node.op, ha="center", va="center", fontsize=8)
+        ax.text(op_x, y, node.op, ha="center", va="center", fontsize=min(fontsize, 10))
         ax.annotate("", xy=(x - _BOX_W / 2, y), xytext=(op_x + _OP_R, y), arrowprops=_ARROW)
         for child, local in zip(node.children, node.local_grads, strict=True):
             cx, cy = positions[child]
@@ -110,7 +117,8 @@ def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: boo
             ax.annotate("", xy=end, xytext=start, arrowprops=_ARROW)
             if show_local_grads:
                 ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, f"{local:.3g}",
-                        ha="center", va="bottom", fontsize=7, color="#8a3b12")
+                        ha="center", va="bottom", fontsize=min(fontsize, 10) - 1,
+                        color="#8a3b12")
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.margins(0.02)

@@ -186,7 +186,7 @@ def plot_search_trials(ax, comparison):
                  f"to {values.max():.2f} (yellow)", xlabel="important parameter",
            ylabel="unimportant parameter", xlim=(-0.04, 1.04), ylim=(-0.04, 1.04))
     ax.locator_params(nbins=5)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     return ax
 
 

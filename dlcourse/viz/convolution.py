@@ -76,14 +76,14 @@ def plot_convolution(fig, geom, step: int = 0) -> str:
     _grid(ax_in, geom.padded_size, geom.padded_size)
     centres = geom.starts + (span - 1) / 2
     cy, cx = np.meshgrid(centres, centres, indexing="ij")
-    ax_in.scatter(cx.ravel(), cy.ravel(), s=8, color="#2166ac", label="kernel positions (centres)")
+    ax_in.scatter(cx.ravel(), cy.ravel(), s=8, color="#2166ac", label="kernel centres")
     row, col = divmod(step % (out * out), out)
     top, left = geom.starts[row], geom.starts[col]
     ax_in.add_patch(Rectangle((left - 0.5, top - 0.5), span, span, fill=False, lw=2,
                               edgecolor="#b2182b"))
     ty, tx = np.meshgrid(top + geom.taps, left + geom.taps, indexing="ij")
     ax_in.scatter(tx.ravel(), ty.ravel(), s=40, marker="s", color="#b2182b", alpha=0.6,
-                  label=f"window {row * out + col} (its taps)")
+                  label=f"window {row * out + col} (taps)")
     ax_in.set_title(f"input {n}x{n}x{geom.in_channels}, padding {p} → "
                     f"{geom.padded_size}x{geom.padded_size}",
                     fontsize=10)
@@ -93,8 +93,9 @@ def plot_convolution(fig, geom, step: int = 0) -> str:
     if geom.unused:
         handles.append(Patch(facecolor="#f4a582", label="never reached"))
     handles += ax_in.get_legend_handles_labels()[0]
-    ax_in.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.01), fontsize=7,
-                 ncol=2, frameon=False)
+    # one row under the figure: as tall for two entries as for five (a redraw keeps the layout)
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
+               frameon=False)
 
     ax_out.imshow(geom.output, cmap="Blues", vmin=0, vmax=geom.kernel_size ** 2 * 1.5,
                   interpolation="nearest")

@@ -283,6 +283,8 @@ def plot_minibatch_runs(ax, runs):
     for i, (name, run) in enumerate(runs.items()):
         ax.plot(run["epoch"], run["loss"], color=f"C{i}", lw=1.5,
                 label=f"{name} ({run['steps']} steps)")
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.4 * (high - low))     # room above the curves for the legend
     ax.set(title="Training loss (all data)", xlabel="epoch", ylabel="loss")
     ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
     return ax

@@ -114,13 +114,14 @@ def plot_scatter_add(fig, result):
         ax.text(0.5, 0.5, result["error"], ha="center", va="center", wrap=True, color="red")
         return fig
     x, w, canvas, output = result["x"], result["w"], result["canvas"], result["output"]
-    numbers = canvas.shape[0] <= 14
     grids = ((x, "input I", "Greens"), (w, "kernel K", "Greys"),
              (canvas, f"scatter-add {canvas.shape[0]}×{canvas.shape[1]}", "Blues"),
              (output, f"output {output.shape[0]}×{output.shape[1]}", "Reds"))
+    fontsize = _number_size(ax, width=sum(a.shape[1] + 1.5 for a, _, _ in grids),
+                            height=canvas.shape[0] + 2.0, digits=len(f"{canvas.max():g}"))
     left = 0.0
     for n, (a, title, cmap) in enumerate(grids):
-        _grid_at(ax, a, left, title, cmap, numbers)
+        _grid_at(ax, a, left, title, cmap, fontsize)
         if n == 2:
             canvas_left = left
         left += a.shape[1] + 1.5
@@ -136,17 +137,28 @@ def plot_scatter_add(fig, result):
     return fig
 
 
-def _grid_at(ax, a, left, title, cmap, numbers):
-    """One matrix drawn with its top-left pixel centred at ``(left, 0)``, titled above."""
+def _number_size(ax, *, width, height, digits):
+    """Font size (points) of the numbers in cells of a picture ``width x height`` cells big
+    that fills ``ax`` (aspect equal); None when a cell is too small for them."""
+    box = ax.get_position()
+    inches = min(box.width * ax.figure.get_figwidth() / width,
+                 box.height * ax.figure.get_figheight() / height)    # one cell's side
+    size = min(12.0, 0.45 * 72 * inches, 72 * inches / (0.7 * digits))
+    return size if size >= 6 else None
+
+
+def _grid_at(ax, a, left, title, cmap, fontsize):
+    """One matrix drawn with its top-left pixel centred at ``(left, 0)``, titled above;
+    ``fontsize`` (points) of the value in each cell, or None for no values."""
     a = to_numpy(a)
     h, w = a.shape
     low, high = min(0.0, a.min()), max(a.max(), 1e-9)
     ax.imshow(a, cmap=cmap, vmin=low, vmax=high, interpolation="nearest",
               extent=(left - 0.5, left + w - 0.5, h - 0.5, -0.5))
     ax.text(left + (w - 1) / 2, -0.8, title, ha="center", va="bottom")
-    if numbers:
+    if fontsize:
         for (i, j), value in np.ndenumerate(a):
-            ax.text(left + j, i, f"{value:g}", ha="center", va="center", fontsize="small",
+            ax.text(left + j, i, f"{value:g}", ha="center", va="center", fontsize=fontsize,
                     color="white" if value > (low + high) / 2 else "black")
 
 

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from dlcourse.backend import to_numpy
 
@@ -54,6 +55,7 @@ def plot_layer_heatmap(ax, values, *, title: str, ylabel: str):
     ax.imshow(density, origin="lower", aspect="auto", cmap="magma",
               extent=(0.5, layers + 0.5, -limit, limit), vmin=0, vmax=density.max() or 1)
     ax.set(title=title, xlabel="layer", ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))     # layers: whole numbers
     return ax
 
 
@@ -64,6 +66,12 @@ def plot_std_per_layer(ax, curves: dict, *, title: str = "spread per layer",
         stds = np.maximum(np.asarray(stds, dtype=np.float64), 1e-30)   # zero-init: log floor
         ax.semilogy(np.arange(1, len(stds) + 1), stds, marker="o", ms=3, label=label)
     ax.set(title=title, xlabel="layer", ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.get_ylim()
+    if high / low < 100:             # two decades or less: label 1, 2 and 5 of each, plainly
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())     # minor ticks stay, unlabelled
     ax.legend(fontsize="small")
     return ax
 

@@ -86,8 +86,8 @@ def convolution_panel(input_size=7, kernel_size=3, stride=1, padding=0, dilation
         "dilation": slider(dilation, 1, 3, "dilation D"),
         "in_channels": slider(in_channels, 1, 64, "channels in"),
         "out_channels": slider(out_channels, 1, 64, "filters out"),
-        "step": widgets.BoundedIntText(value=0, min=0, max=999, step=1,
-                                       description="window #"),
+        "step": widgets.BoundedIntText(value=0, min=0, max=999, step=1, description="window #",
+                                       layout=widgets.Layout(width="150px")),
     }
     return Panel(explore_convolution, _draw_convolution, controls, figsize=(8.0, 3.8), dpi=72)
 

@@ -25,7 +25,6 @@ __all__ = ["nms_panel"]
 
 
 def _draw(fig, result):
-    fig.set_layout_engine("none")          # fixed margins: faster than constrained layout
     fig.subplotpars.update(left=0.07, right=0.99, bottom=0.17, top=0.9, wspace=0.08)
     plot_nms(fig, result)
     return (f"{len(result['dropped'])} boxes below the score threshold, "
@@ -48,4 +47,4 @@ def nms_panel(score_threshold: float = 0.3, iou_threshold: float = 0.5) -> Panel
         "iou_threshold": widgets.FloatSlider(value=iou_threshold, min=0.0, max=1.0, step=0.05,
                                              description="IoU threshold"),
     }
-    return Panel(nms_explorer, _draw, controls, figsize=(9.0, 3.2), dpi=72)
+    return Panel(nms_explorer, _draw, controls, figsize=(9.0, 3.2), dpi=72, axes_layout="fixed")

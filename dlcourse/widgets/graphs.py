@@ -32,8 +32,9 @@ def _graph_figsize(value: Value) -> tuple[float, float]:
 
 
 def _draw_graph(fig, value: Value) -> None:
-    fig.set_layout_engine("none")        # the drawing has no ticks or labels to make room for
-    draw(value, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0)), show_local_grads=True)
+    # two decimals at 12 pt: readable once the notebook shrinks the wide picture
+    draw(value, ax=fig.add_axes((0.0, 0.0, 1.0, 1.0)), show_local_grads=True, decimals=2,
+         fontsize=12)
 
 
 def _slider(value, description, low=-4.0, high=4.0):
@@ -52,7 +53,8 @@ def _draw_e(fig, g) -> str:
 def e_graph_panel(a: float = 2.0, b: float = 1.0) -> Panel:
     """Move ``a`` and ``b`` of ``e = (a + b)(b + 1)``; the graph shows values and gradients."""
     controls = {"a": _slider(a, "a"), "b": _slider(b, "b")}
-    return Panel(e_graph, _draw_e, controls, figsize=_graph_figsize(e_graph(a, b).value))
+    return Panel(e_graph, _draw_e, controls, figsize=_graph_figsize(e_graph(a, b).value),
+                 axes_layout="fixed")
 
 
 def _draw_neuron(fig, o: Value) -> str:
@@ -72,7 +74,7 @@ def neuron_panel(x: float = 2.0, w: float = 0.5, b: float = -0.5,
                                        description="activation"),
     }
     size = _graph_figsize(neuron_graph(x, w, b, activation=activation))
-    return Panel(neuron_graph, _draw_neuron, controls, figsize=size)
+    return Panel(neuron_graph, _draw_neuron, controls, figsize=size, axes_layout="fixed")
 
 
 def _student_or_message(student_id: str):
@@ -96,4 +98,4 @@ def student_graph_panel(student_id: str = "12345678") -> Panel:
     controls = {"student_id": widgets.Text(value=student_id, description="student ID",
                                            continuous_update=False)}
     size = _graph_figsize(student_graph("123").by_hand.value)
-    return Panel(_student_or_message, _draw_student, controls, figsize=size)
+    return Panel(_student_or_message, _draw_student, controls, figsize=size, axes_layout="fixed")

@@ -22,20 +22,19 @@ import numpy as np
 from dlcourse.activations_explorer import ACTIVATIONS, activation_curves
 from dlcourse.data import xor
 from dlcourse.mlp import ACTIVATION_LAYERS, train_xor_mlp
-from dlcourse.viz.neurons import plot_activation, plot_mlp_run
+from dlcourse.viz.neurons import plot_activation, plot_decision_grid, plot_loss_curve
 from dlcourse.widgets.panel import Panel
 
 __all__ = ["activation_explorer", "activation_panel", "xor_mlp_panel"]
 
 
-def _manual_layout(fig, **margins):
-    """Turn off the automatic layout for this figure and place subplots by fixed margins.
+def _axes_at(fig, left, bottom, right, top):
+    """An axes placed by hand between fixed margins (fractions of the figure).
 
-    Constrained layout measures every label before each redraw, which costs more than all
-    the training behind the XOR panel; these figures look the same with fixed margins.
+    The panel lays a figure out once, for the first control values; fixed margins stay
+    right when later tick labels grow (``-1.0`` instead of ``0.0``), and cost nothing.
     """
-    fig.set_layout_engine("none")
-    fig.subplotpars.update(**margins)     # used by the subplots created after this
+    return fig.add_axes((left, bottom, right - left, top - bottom))
 
 
 def activation_explorer(activation="sigmoid", x_max=5.0, *, num=401):
@@ -61,8 +60,7 @@ def activation_explorer(activation="sigmoid", x_max=5.0, *, num=401):
 
 
 def _draw_activation(fig, result):
-    _manual_layout(fig, left=0.09, right=0.97, bottom=0.14, top=0.88)
-    plot_activation(fig.add_subplot(), result["name"], result["x"])
+    plot_activation(_axes_at(fig, 0.12, 0.15, 0.98, 0.88), result["name"], result["x"])
     low, high = result["df_edge"]
     x_max = result["x"][-1]
     note = " — saturated: almost no gradient" if max(abs(low), abs(high)) < 0.01 else ""
@@ -79,12 +77,15 @@ def activation_panel(activation="sigmoid", x_max=5.0) -> Panel:
         "x_max": widgets.FloatSlider(value=x_max, min=1.0, max=10.0, step=0.5,
                                      description="x range ±"),
     }
-    return Panel(activation_explorer, _draw_activation, controls, figsize=(6.5, 3.2), dpi=80)
+    return Panel(activation_explorer, _draw_activation, controls, figsize=(6.5, 3.2), dpi=80,
+                 axes_layout="fixed")
 
 
 def _draw_xor(fig, run):
-    _manual_layout(fig, left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
-    plot_mlp_run(fig, run, title="XOR", legend=False)
+    plot_decision_grid(_axes_at(fig, 0.08, 0.15, 0.43, 0.9), run.grid, run.X, run.y,
+                       title=f"XOR: accuracy {run.accuracy:.0%}", legend=False)
+    plot_loss_curve(_axes_at(fig, 0.58, 0.15, 0.98, 0.9), run.history,
+                    title=f"Loss, final {run.history[-1]:.4f}")
     return ("class 0 blue, class 1 red; "
             f"final loss {run.history[-1]:.4f}, training accuracy {run.accuracy:.0%}, "
             f"{run.net.num_params()} parameters")
@@ -115,4 +116,4 @@ def xor_mlp_panel(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.
         "seed": widgets.IntSlider(value=seed, min=0, max=9, description="seed"),
     }
     return Panel(partial(train_xor_mlp, data=data), _draw_xor, controls, figsize=(7.5, 3.2),
-                 dpi=80)
+                 dpi=80, axes_layout="fixed")

@@ -51,6 +51,15 @@ def _few_ticks(fig):
                 axis.set_major_locator(MaxNLocator(4))
 
 
+def _room_above(ax, share=0.45):
+    """Raise the top of the y axis so the curves leave the upper part free for the legend."""
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(low, high * (high / low) ** share)
+    else:
+        ax.set_ylim(low, high + share * (high - low))
+
+
 @lru_cache(maxsize=16)
 def _surface_and_grid(name: str, condition_number: float):
     """The surface and its contour grid, computed once per choice (the panel redraws often)."""
@@ -98,13 +107,15 @@ def _draw_race(fig, result):
               levels=15, legend=False)
     plot_value_curves(ax_loss, result["surface"], result["paths"])
     _few_ticks(fig)
-    ax_loss.legend(fontsize="x-small", loc="upper right", framealpha=0.85)
-    parts = [f"{name}: f = {value:.4g}" for name, value in result["final"].items()]
+    _room_above(ax_loss)
+    ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
+                   framealpha=0.85)
+    parts = [f"{name}: f = {value:.3g}" for name, value in result["final"].items()]
     kinds = [c.kind for c in result["surface"].critical_points]
     marks = ["gold star: global minimum"] + (["silver stars: local minima"]
                                              if kinds.count("minimum") > 1 else [])
     marks += ["crosses: saddle points"] if "saddle" in kinds else []
-    return "final loss — " + ", ".join(parts) + f" &nbsp;({', '.join(marks)})"
+    return "final loss: " + ", ".join(parts) + "<br>" + "; ".join(marks)
 
 
 def optimizer_race_panel(surface="bumps", optimizers=("SGD", "Momentum", "Adam"), lr=0.1,
@@ -119,7 +130,7 @@ def optimizer_race_panel(surface="bumps", optimizers=("SGD", "Momentum", "Adam")
         "surface": widgets.Dropdown(options=list(SURFACES), value=surface,
                                     description="surface"),
         "optimizers": widgets.SelectMultiple(options=list(OPTIMIZERS), value=tuple(optimizers),
-                                             rows=4, description="optimisers"),
+                                             rows=len(OPTIMIZERS), description="optimisers"),
         "lr": widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.1,
                                      description="learning rate"),
         "beta": slider(value=beta, min=0.0, max=0.99, step=0.01, description="β"),

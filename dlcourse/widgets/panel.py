@@ -38,6 +38,10 @@ class Panel(widgets.VBox):
         Figure size in inches.
     dpi : int
         Resolution of the rendered PNG.
+    axes_layout : {"constrained", "fixed"}
+        ``"constrained"``: matplotlib's constrained layout places the axes (solved once, see
+        above).  ``"fixed"``: ``draw`` places them itself (``fig.subplotpars``,
+        ``fig.add_axes``), e.g. with margins wide enough for every tick label it may show.
 
     Attributes
     ----------
@@ -59,11 +63,16 @@ class Panel(widgets.VBox):
 
     def __init__(self, compute: Callable, draw: Callable,
                  controls: Mapping[str, widgets.ValueWidget], *,
-                 figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90):
+                 figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90,
+                 axes_layout: str = "constrained"):
+        if axes_layout not in ("constrained", "fixed"):
+            raise ValueError(f'axes_layout must be "constrained" or "fixed", '
+                             f'got {axes_layout!r}')
         self.compute = compute
         self.draw = draw
         self.controls = dict(controls)
-        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        self.axes_layout = axes_layout
+        self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         self._positions = None  # solved axes positions, reused while the axes stay the same
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
@@ -98,15 +107,16 @@ class Panel(widgets.VBox):
         self.figure.clear()
         text = self.draw(self.figure, self.result)
         axes = self.figure.axes
+        if self.axes_layout == "fixed":
+            return text
         if self._positions is not None and len(self._positions) == len(axes):
             for ax, position in zip(axes, self._positions, strict=True):
                 ax.set_position(position)
-            return text
-        if any(ax.get_subplotspec() is not None for ax in axes):  # else placed by hand
+        else:
             self.figure.set_layout_engine("constrained")
             self.figure.canvas.draw()  # solves the layout
-        self._positions = [ax.get_position() for ax in axes]
-        self.figure.set_layout_engine("none")
+            self._positions = [ax.get_position() for ax in axes]
+        self.figure.set_layout_engine(None)  # no engine: savefig draws the figure only once
         return text
 
     def _on_change(self, change) -> None:

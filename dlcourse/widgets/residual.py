@@ -52,7 +52,6 @@ def depth_comparison(runs: dict, depth: int, when: str = "init") -> dict:
 
 
 def _draw(fig, result):
-    fig.set_layout_engine("none")        # fixed margins: constrained layout costs ~50 ms
     fig.subplotpars.update(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
     loss_ax, grad_ax = fig.subplots(1, 2)
     plot_depth_losses(loss_ax, result["runs"])
@@ -77,4 +76,4 @@ def depth_panel(runs: dict, depth: int | None = None, when: str = "init") -> Pan
         "when": widgets.Dropdown(options=WHEN, value=when, description="gradients"),
     }
     return Panel(lambda depth, when: depth_comparison(runs, depth, when), _draw, controls,
-                 figsize=(8.0, 3.0), dpi=72)
+                 figsize=(8.0, 3.0), dpi=72, axes_layout="fixed")

@@ -25,7 +25,6 @@ __all__ = ["transposed_conv_panel"]
 
 
 def _draw(fig, result):
-    fig.set_layout_engine("none")          # fixed margins: faster than constrained layout
     fig.subplotpars.update(left=0.01, right=0.99, bottom=0.01, top=0.99)
     plot_scatter_add(fig, result)
     if result["error"]:
@@ -56,4 +55,5 @@ def transposed_conv_panel(in_size=2, kernel_size=3, stride=2, padding=0, output_
         "output_padding": widgets.IntSlider(value=output_padding, min=0, max=2,
                                             description="output_padding"),
     }
-    return Panel(transposed_conv_explorer, _draw, controls, figsize=(9.0, 3.0), dpi=72)
+    return Panel(transposed_conv_explorer, _draw, controls, figsize=(9.0, 3.0), dpi=72,
+                 axes_layout="fixed")

@@ -57,7 +57,6 @@ def signal_explorer(depth=10, activation="tanh", init="xavier", bias_init=0.0, *
 
 
 def _draw(fig, result):
-    fig.set_layout_engine("none")
     fig.subplotpars.update(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.45)
     plot_signal(fig, result["stats"])
     stats = result["stats"]
@@ -78,4 +77,4 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
         "bias_init": widgets.FloatSlider(value=bias_init, min=0.0, max=0.5, step=0.05,
                                          description="bias init"),
     }
-    return Panel(signal_explorer, _draw, controls, figsize=(9.5, 3.0), dpi=72)
+    return Panel(signal_explorer, _draw, controls, figsize=(9.5, 3.0), dpi=72, axes_layout="fixed")

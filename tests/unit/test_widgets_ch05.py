@@ -73,7 +73,7 @@ def test_receptive_field_panel_shows_a_readable_error():
 def test_plot_convolution_marks_the_dropped_pixels_in_the_legend():
     fig = Figure()
     summary = plot_convolution(fig, convolution_geometry(8, 3, stride=2), step=3)
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "never reached" in labels and "not an integer" in summary
     assert fig.axes[0].get_title().startswith("input 8x8x1")
 

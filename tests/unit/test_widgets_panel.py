@@ -76,3 +76,18 @@ def test_layout_is_solved_again_when_the_number_of_axes_changes():
     assert len(boxes) == 3
     for left, right in zip(boxes, boxes[1:], strict=False):
         assert left.x1 < right.x0  # side by side, not stacked on one another
+
+
+def test_a_fixed_layout_keeps_the_axes_where_draw_put_them():
+    def draw(fig, n):
+        fig.add_axes((0.3, 0.2, 0.5, 0.6)).plot([0, 1], [0, n])
+
+    p = Panel(lambda n: n, draw, {"n": w.IntSlider(value=1, min=1, max=3)},
+              axes_layout="fixed")
+    p.controls["n"].value = 2
+    assert p.figure.axes[0].get_position().bounds == pytest.approx((0.3, 0.2, 0.5, 0.6))
+
+
+def test_an_unknown_axes_layout_is_refused():
+    with pytest.raises(ValueError, match="axes_layout"):
+        Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()}, axes_layout="tight")
