@@ -84,3 +84,20 @@ def test_static_figures_have_titles_and_labels():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["XOR", "separable"]
     ax = plot_weight_gradients(Figure().add_subplot(), np.array([[1.0, 2.0], [1.0, -1.0]]))
     assert ax.get_xlabel() and ax.get_legend() is not None
+
+
+def test_activation_panel_keeps_the_y_label_inside_the_figure_when_ticks_grow():
+    panel = activation_panel()              # laid out for sigmoid: ticks 0.0 ... 1.0
+    panel.controls["activation"].value = "tanh"      # wider ticks: -1.0
+    fig = panel.figure
+    label = fig.axes[0].yaxis.label.get_window_extent(fig.canvas.get_renderer())
+    assert label.x0 > 0
+
+
+def test_xor_panel_leaves_a_gap_between_the_regions_and_the_loss_label():
+    fig = xor_mlp_panel().figure
+    renderer = fig.canvas.get_renderer()
+    regions, loss = fig.axes
+    gap = (loss.yaxis.label.get_window_extent(renderer).x0
+           - regions.get_window_extent(renderer).x1)
+    assert gap > 10                          # pixels

@@ -36,3 +36,10 @@ def test_student_graph_panel_updates_for_a_new_id_and_explains_a_bad_one():
     panel.controls["student_id"].value = "1x"
     assert isinstance(panel.result, str) and "may hold only digits" in panel.summary.value
     assert bytes(panel.image.value).startswith(b"\x89PNG")
+
+
+def test_graph_panels_write_two_decimals_in_readable_text():
+    fig = neuron_panel().figure              # o = tanh(2 * 0.5 - 0.5) = 0.4621...
+    texts = [t for t in fig.axes[0].texts if t.get_text()]
+    assert "o | data 0.46 | grad 1.00" in [t.get_text() for t in texts]
+    assert min(t.get_fontsize() for t in texts) >= 9

@@ -8,6 +8,7 @@ from dlcourse.losses_demo import classification_loss_curves, regression_loss_cur
 from dlcourse.minibatch import minibatch_noise, minibatch_run
 from dlcourse.optim_compare import compare_optimizers_on_digits
 from dlcourse.optim_race import (
+    OPTIMIZERS,
     basins,
     gradient_norms_at_init,
     lr_curve,
@@ -124,3 +125,19 @@ def test_digits_comparison_figure_has_engine_torch_and_difference_panels():
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:2] == ["dlcourse.optim (from scratch)", "torch.optim"]
     assert len(fig.axes[2].patches) == 2
+
+
+def test_race_panel_lists_every_optimiser_without_scrolling():
+    panel = optimizer_race_panel()
+    assert panel.controls["optimizers"].rows == len(OPTIMIZERS)
+    panel.controls["optimizers"].value = tuple(OPTIMIZERS)
+    assert sorted(panel.result["paths"]) == sorted(OPTIMIZERS)
+
+
+def test_minibatch_panel_keeps_the_legend_above_every_curve():
+    panel = minibatch_panel()
+    ax = panel.figure.axes[1]
+    renderer = panel.figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    top = max(ax.transData.transform(line.get_xydata())[:, 1].max() for line in ax.lines)
+    assert top < legend.y0

@@ -78,3 +78,12 @@ def test_plot_history_marks_the_best_validation_epoch():
     ax = plot_history(Figure().add_subplot(), history)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:2] == ["training loss", "validation loss"] and "best epoch" in labels[2]
+
+
+def test_signal_panel_ticks_layers_at_whole_numbers_and_labels_no_minor_ticks():
+    panel = signal_panel(depth=5)
+    panel.figure.canvas.draw()
+    for ax in panel.figure.axes:
+        assert all(float(t).is_integer() for t in ax.get_xticks())
+    std_axes = panel.figure.axes[2]
+    assert not any(t.get_text() for t in std_axes.yaxis.get_minorticklabels())
