@@ -108,10 +108,6 @@ def chromium():
         browser.close()
 
 
-class RetriedWarning(UserWarning):
-    """A browser test failed once and passed (or failed again) on its one retry."""
-
-
 def _request(base: str, token: str, path: str, method: str = "GET"):
     req = urllib.request.Request(f"{base}{path}", method=method,
                                  headers={"Authorization": f"token {token}"})
@@ -128,7 +124,9 @@ def _shut_down_kernels(base: str, token: str) -> None:
 def in_lab(chromium, jupyterlab, request):
     """``in_lab(body)`` calls ``body(NotebookPage)`` in a fresh browser context (no cookies,
     1280 x 900 like a laptop) with no kernel left running; if it fails, it runs once more in
-    a new context and says so with a :class:`RetriedWarning`."""
+    a new context and says so with a warning in pytest's summary.  (A plain ``UserWarning``:
+    pytest-xdist re-creates a worker's warning by importing its class, and a class defined
+    in a conftest cannot be imported by the controller.)"""
     def run(body):
         for attempt in (1, 2):
             _shut_down_kernels(*jupyterlab)
@@ -140,9 +138,8 @@ def in_lab(chromium, jupyterlab, request):
                 if attempt == 2:
                     raise
                 first = (str(exc).strip().splitlines() or [""])[0][:300]
-                warnings.warn(RetriedWarning(
-                    f"{request.node.name} failed once, retrying: {type(exc).__name__}: {first}"),
-                    stacklevel=1)
+                warnings.warn(f"browser test {request.node.name} failed once, retrying: "
+                              f"{type(exc).__name__}: {first}", UserWarning, stacklevel=1)
             finally:
                 context.close()
     yield run
