@@ -52,6 +52,31 @@ def _positions(root: Value) -> dict[Value, tuple[float, float]]:
     return positions
 
 
+def _route(start, end, positions) -> list[tuple[float, float]]:
+    """Points of an edge from ``start`` to ``end`` that pass no box on the way.
+
+    An edge that skips columns would cut straight through any box in its way; in each
+    such column it is routed instead through the gap between boxes (or above or below the
+    column) nearest to the straight line.
+    """
+    points = [start]
+    columns: dict[float, list[float]] = {}
+    for x, y in positions.values():
+        if start[0] < x < end[0]:
+            columns.setdefault(x, []).append(y)
+    for x in sorted(columns):
+        ys = sorted(columns[x])
+        line_y = start[1] + (end[1] - start[1]) * (x - start[0]) / (end[0] - start[0])
+        if all(abs(line_y - y) > _BOX_H / 2 + 0.1 for y in ys):
+            continue  # the straight line passes this column between its boxes
+        gaps = [ys[0] - _ROW / 2, ys[-1] + _ROW / 2]
+        gaps += [(low + high) / 2 for low, high in zip(ys, ys[1:], strict=False)]
+        gap = min(gaps, key=lambda g: abs(g - line_y))
+        left = x - _BOX_W / 2 - 0.3 - 2 * _OP_R - 0.15  # clear of the operation circle
+        points += [(left, gap), (x + _BOX_W / 2 + 0.15, gap)]
+    return points + [end]
+
+
 def _box_text(node: Value, show_grad: bool, decimals: int) -> str:
     fields = [node.label] if node.label else []
     fields.append(f"data {node.data:.{decimals}f}")
@@ -113,7 +138,11 @@ def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: boo
         ax.annotate("", xy=(x - _BOX_W / 2, y), xytext=(op_x + _OP_R, y), arrowprops=_ARROW)
         for child, local in zip(node.children, node.local_grads, strict=True):
             cx, cy = positions[child]
-            start, end = (cx + _BOX_W / 2, cy), (op_x - _OP_R, y)
+            path = _route((cx + _BOX_W / 2, cy), (op_x - _OP_R, y), positions)
+            *_, start, end = path  # the arrow head and the label sit on the last stretch
+            if len(path) > 2:
+                ax.plot(*zip(*path[:-1], strict=True), color=_ARROW["color"],
+                        linewidth=_ARROW["linewidth"])
             ax.annotate("", xy=end, xytext=start, arrowprops=_ARROW)
             if show_local_grads:
                 ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, f"{local:.3g}",

@@ -325,3 +325,21 @@ def test_a_single_leaf_can_be_drawn_and_tabulated():
     assert len(draw(x).axes[0].patches) == 1
     assert forward_table(x) == [("x", "", 4.0, 1.0)]
     assert to_svg(x).startswith("<svg")
+
+
+def test_an_edge_that_skips_a_column_is_routed_around_the_boxes_in_it():
+    from dlcourse.autograd.draw import _BOX_H, _BOX_W, _OP_R, _positions, _route
+    a, b, c, d = (Value(v, label=n) for n, v in zip("abcd", (6.0, 7.0, 8.0, 5.0), strict=True))
+    f = (a * b + d) * (b + c)  # b feeds a product two columns away and a sum one column away
+    positions = _positions(f)
+    boxes = list(positions.values())
+    for node, (x, y) in positions.items():
+        end = (x - _BOX_W / 2 - 0.3 - 2 * _OP_R, y)
+        for child in node.children:
+            cx, cy = positions[child]
+            path = _route((cx + _BOX_W / 2, cy), end, positions)
+            for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+                for t in np.linspace(0.0, 1.0, 50):
+                    px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                    assert not any(abs(px - bx) < _BOX_W / 2 - 1e-9 and abs(py - by) < _BOX_H / 2
+                                   for bx, by in boxes), (child.label, node.op)
