@@ -60,10 +60,11 @@ def plot_nms(fig, result):
     kept = result["kept"]
     draw_boxes(ax_kept, boxes[kept], color="tab:green", linewidth=2,
                labels=[f"#{i} {scores[i]:.2f}" for i in kept])
-    ax_all.set_title(f"{len(boxes)} candidates (colour = score; dotted: below threshold)",
-                     fontsize=9)
-    ax_kept.set_title(f"kept {len(kept)} (green), suppressed {len(result['suppressed'])} "
-                      f"(red dashed); grey = truth", fontsize=9)
+    ax_all.set_title(f"{len(boxes)} candidates, colour = score\n"
+                     f"dotted: score below {result['score_threshold']:.2f}", fontsize=9)
+    ax_kept.set_title(f"NMS at IoU {result['iou_threshold']:.2f}: kept {len(kept)} (green)\n"
+                      f"suppressed {len(result['suppressed'])} (red dashed); grey = truth",
+                      fontsize=9)
     for ax in (ax_all, ax_kept):
         ax.set(xlim=(0, 160), ylim=(100, 0), aspect="equal", xlabel="x (pixels)",
                xticks=range(0, 161, 40), yticks=range(0, 101, 50))

@@ -25,7 +25,7 @@ __all__ = ["nms_panel"]
 
 
 def _draw(fig, result):
-    fig.subplotpars.update(left=0.07, right=0.99, bottom=0.17, top=0.9, wspace=0.08)
+    fig.subplotpars.update(left=0.07, right=0.99, bottom=0.16, top=0.84, wspace=0.08)
     plot_nms(fig, result)
     return (f"{len(result['dropped'])} boxes below the score threshold, "
             f"{len(result['candidates'])} candidates → NMS keeps {len(result['kept'])} "

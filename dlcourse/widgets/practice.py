@@ -72,28 +72,20 @@ def practice_panel(kind: str = "conv_size", seed: int = 0) -> Panel:
     answer = widgets.Text(value="", description="answer", placeholder="e.g. 14 or 6 8; 3 4",
                           continuous_update=False)  # value changes on Enter, not per key
     check = widgets.Button(description="check", button_style="primary")
-    checked = widgets.Text(value="", layout=widgets.Layout(display="none"))  # last submitted
     controls = {"kind": widgets.Dropdown(options=practice.KINDS, value=kind,
                                          description="kind"),
                 "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6,
                                                description="seed"),
-                "answer": checked}
+                "answer": answer}
     panel = Panel(practice_step, _draw, controls, figsize=(5.0, 2.0), dpi=72)
 
-    def submit(_button=None):
-        if checked.value != answer.value:
-            checked.value = answer.value   # a control change: the panel updates itself
-        else:
-            panel.update()
-
     def new_problem(_change):
-        answer.value = ""
-        checked.value = ""
+        answer.value = ""  # a control change: the panel updates itself
 
-    check.on_click(submit)
-    answer.observe(lambda change: submit() if change["new"].strip() else None, names="value")
+    check.on_click(lambda _button: panel.update())  # the same answer again, or a first look
     controls["kind"].observe(new_problem, names="value")
     controls["seed"].observe(new_problem, names="value")
-    panel.children = (panel.children[0], widgets.HBox([answer, check]), *panel.children[1:])
+    row = panel.children[0]
+    row.children = (*row.children, check)
     panel.answer_box, panel.check_button = answer, check
     return panel
