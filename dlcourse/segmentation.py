@@ -326,8 +326,8 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
                skips: bool = True, seed: int = 0) -> SegmentationRun:
     """Train :func:`dlcourse.zoo.unet_tiny` on synthetic shapes with PyTorch; test it.
 
-    With ``skips=False`` the model is :class:`dlcourse.encoder_decoder.EncoderDecoder`
-    instead: the same network without its concatenating skip connections.
+    With ``skips=False`` the model is the same network without its concatenating skip
+    connections, a plain encoder-decoder.
 
     Data: ``n_train + n_test`` scenes of :func:`dlcourse.data.shapes_segmentation` (classes
     background, circle, square, triangle), the last ``n_test`` held out.  Per-pixel
@@ -350,7 +350,6 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
     import torch
 
     from dlcourse.data import SEGMENTATION_CLASSES, shapes_segmentation
-    from dlcourse.encoder_decoder import EncoderDecoder
     from dlcourse.zoo import unet_tiny
 
     for name, value in (("n_train", n_train), ("n_test", n_test), ("epochs", epochs),
@@ -364,8 +363,7 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
     torch.set_num_threads(1)                 # deterministic: one summation order
     try:
         torch.manual_seed(seed)
-        build = unet_tiny if skips else EncoderDecoder
-        model = build(num_classes=num_classes, base=base, depth=depth)
+        model = unet_tiny(num_classes=num_classes, base=base, depth=depth, skips=skips)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         steps = epochs * -(-n_train // batch_size)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)

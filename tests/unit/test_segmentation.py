@@ -165,10 +165,9 @@ def test_metrics_and_dice_loss_on_cupy_match_numpy():
 
 
 def test_encoder_decoder_is_the_unet_without_skips_half_the_decoder_input_weights():
-    from dlcourse.encoder_decoder import EncoderDecoder
     from dlcourse.zoo import unet_tiny
 
-    plain, unet = EncoderDecoder(num_classes=4), unet_tiny(num_classes=4)
+    plain, unet = unet_tiny(num_classes=4, skips=False), unet_tiny(num_classes=4)
     assert plain(torch.zeros(2, 1, 16, 16)).shape == (2, 4, 16, 16)
     for a, b in zip(plain.decode, unet.decode, strict=True):
         assert 2 * a[0].weight.numel() == b[0].weight.numel()   # concat doubles C_in
