@@ -14,7 +14,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from dlcourse.backend import to_numpy
 
@@ -53,7 +53,8 @@ def plot_layer_heatmap(ax, values, *, title: str, ylabel: str):
     density, limit = layer_histograms(values)
     layers = len(values)
     ax.imshow(density, origin="lower", aspect="auto", cmap="magma",
-              extent=(0.5, layers + 0.5, -limit, limit), vmin=0, vmax=density.max() or 1)
+              extent=(0.5, layers + 0.5, -limit, limit), vmin=0, vmax=density.max() or 1,
+              interpolation="nearest")  # one block per bin: exact, and quick to draw
     ax.set(title=title, xlabel="layer", ylabel=ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))     # layers: whole numbers
     return ax
@@ -71,7 +72,7 @@ def plot_std_per_layer(ax, curves: dict, *, title: str = "spread per layer",
     if high / low < 100:             # two decades or less: label 1, 2 and 5 of each, plainly
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())     # minor ticks stay, unlabelled
+    ax.yaxis.set_minor_locator(NullLocator())   # no minor ticks: clearer, and faster to draw
     ax.legend(fontsize="small")
     return ax
 
