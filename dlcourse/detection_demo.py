@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from dlcourse._validate import check_positive, check_probability
 from dlcourse.backend import array_module
@@ -364,7 +365,8 @@ def detect(model, images, *, conf_threshold: float = 0.05, iou_threshold: float 
 
 def train_yolo(*, n_train: int = 2000, n_test: int = 200, size: int = 32, S: int = 4,
                B: int = 2, epochs: int = 6, batch_size: int = 16, lr: float = 2e-3,
-               width: int = 16, hidden: int = 128, seed: int = 0) -> DetectionRun:
+               width: int = 16, hidden: int = 128, seed: int = 0,
+               progress: bool = True) -> DetectionRun:
     """Train :func:`dlcourse.zoo.yolo_tiny` on synthetic shapes with PyTorch; report mAP@0.5.
 
     Data: scenes of :func:`dlcourse.data.shapes_detection` (1-3 non-overlapping circles,
@@ -372,7 +374,8 @@ def train_yolo(*, n_train: int = 2000, n_test: int = 200, size: int = 32, S: int
     different classes in one cell) are left out; the last ``n_test`` scenes are held out.
     Loss :func:`yolo_loss` on :func:`activate`-d outputs, Adam with a cosine-decaying
     learning rate.  PyTorch runs on one thread inside this function (restored afterwards)
-    so that a seed gives the same numbers whatever the number of cores.
+    so that a seed gives the same numbers whatever the number of cores.  ``progress`` shows a
+    bar over the epochs.
 
     Returns
     -------
@@ -414,7 +417,7 @@ def train_yolo(*, n_train: int = 2000, n_test: int = 200, size: int = 32, S: int
         rng = np.random.default_rng(seed)
         run = DetectionRun(model, settings={"S": S, "B": B, "C": C, "size": size})
         start = time.perf_counter()
-        for _ in range(epochs):
+        for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
             model.train()
             order, running = torch.from_numpy(rng.permutation(n_train)), 0.0
             for first in range(0, n_train, batch_size):

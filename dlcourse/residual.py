@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from dlcourse._validate import check_array, check_positive
 from dlcourse.backend import array_module
@@ -295,12 +296,17 @@ def train_depth(depth: int, *, residual: bool, width: int = 8, epochs: int = 5,
                     norms_init, norms_trained)
 
 
-def degradation_experiment(depths=(8, 20, 56), **options) -> dict[int, dict[str, DepthRun]]:
+def degradation_experiment(depths=(8, 20, 56), *, progress: bool = True,
+                           **options) -> dict[int, dict[str, DepthRun]]:
     """Plain and residual nets for each depth: ``runs[depth]["plain" | "residual"]``.
 
-    ``options`` go to :func:`train_depth` (``width``, ``epochs``, ``lr``, ``seed`` ...).
+    ``options`` go to :func:`train_depth` (``width``, ``epochs``, ``lr``, ``seed`` ...);
+    ``progress`` shows a bar over the networks.
     """
     data = options.pop("data", None) or digits_split()
-    return {depth: {kind: train_depth(depth, residual=kind == "residual", data=data, **options)
-                    for kind in ("plain", "residual")}
-            for depth in depths}
+    runs = {depth: {} for depth in depths}
+    jobs = [(depth, kind) for depth in depths for kind in ("plain", "residual")]
+    for depth, kind in tqdm(jobs, desc="training", unit="net", disable=not progress):
+        runs[depth][kind] = train_depth(depth, residual=kind == "residual", data=data,
+                                        **options)
+    return runs

@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from dlcourse._validate import check_array, check_positive, check_same_shape
 from dlcourse.backend import array_module, to_numpy
@@ -323,7 +324,7 @@ class SegmentationRun:
 
 def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs: int = 10,
                base: int = 8, depth: int = 3, batch_size: int = 8, lr: float = 0.01,
-               skips: bool = True, seed: int = 0) -> SegmentationRun:
+               skips: bool = True, seed: int = 0, progress: bool = True) -> SegmentationRun:
     """Train :func:`dlcourse.zoo.unet_tiny` on synthetic shapes with PyTorch; test it.
 
     With ``skips=False`` the model is the same network without its concatenating skip
@@ -334,6 +335,7 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
     cross-entropy, Adam with a cosine-decaying learning rate, minibatches in an order drawn
     from ``seed``.  PyTorch runs on one thread inside this function (restored afterwards) so
     that the same seed gives the same numbers on every run, whatever the number of cores.
+    ``progress`` shows a bar over the epochs.
 
     Returns
     -------
@@ -370,7 +372,7 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
         rng = np.random.default_rng(seed)
         run = SegmentationRun(model)
         start = time.perf_counter()
-        for _ in range(epochs):
+        for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
             model.train()
             order, total = torch.from_numpy(rng.permutation(n_train)), 0.0
             for first in range(0, n_train, batch_size):
