@@ -392,6 +392,7 @@ def train_yolo(*, n_train: int = 2000, n_test: int = 200, size: int = 32, S: int
     import torch
 
     from dlcourse.data import SHAPE_NAMES, shapes_detection
+    from dlcourse.torch_runs import reproducible, train_epoch
     from dlcourse.zoo import TinyYOLO
 
     for name, value in (("n_train", n_train), ("n_test", n_test), ("epochs", epochs),
@@ -406,10 +407,7 @@ def train_yolo(*, n_train: int = 2000, n_test: int = 200, size: int = 32, S: int
         raise ValueError(f"only {len(ok)} encodable scenes for {total} requested")
     train_idx, test_idx = ok[:n_train], ok[n_train:total]
     X, T = torch.from_numpy(images[train_idx]), torch.from_numpy(targets[:n_train])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                 # deterministic: one summation order
-    try:
-        torch.manual_seed(seed)
+    with reproducible(seed):
         model = TinyYOLO(S, B, C, image_size=size, width=width, hidden=hidden)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         steps = epochs * -(-n_train // batch_size)
@@ -418,22 +416,13 @@ def train_yolo(*, n_train: int = 2000, n_test: int = 200, size: int = 32, S: int
         run = DetectionRun(model, settings={"S": S, "B": B, "C": C, "size": size})
         start = time.perf_counter()
         for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
-            model.train()
-            order, running = torch.from_numpy(rng.permutation(n_train)), 0.0
-            for first in range(0, n_train, batch_size):
-                idx = order[first:first + batch_size]
-                loss = yolo_loss(activate(model(X[idx]), B, C), T[idx], B, C)["total"]
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                running += loss.item() * len(idx)
-            run.train_loss.append(running / n_train)
+            run.train_loss.append(train_epoch(
+                model, lambda idx: yolo_loss(activate(model(X[idx]), B, C), T[idx], B, C)["total"],
+                n_train, batch_size=batch_size, optimizer=optimizer, rng=rng,
+                schedule=schedule))
         run.seconds = time.perf_counter() - start
         run.images = images[test_idx]
         run.pred_boxes, run.pred_scores, run.pred_labels = detect(model, run.images)
-    finally:
-        torch.set_num_threads(threads)
     run.gt_boxes = [boxes[i] for i in test_idx]
     run.gt_labels = [labels[i] for i in test_idx]
     run.map50 = _pooled_map(run)

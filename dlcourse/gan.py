@@ -243,6 +243,7 @@ def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
     import torch
 
     from dlcourse.data import gaussian_mixture, mixture_centers
+    from dlcourse.torch_runs import reproducible
     from dlcourse.zoo import gan_mlp_discriminator, gan_mlp_generator
 
     for name, value in (("lr_d", lr_d), ("lr_g", lr_g), ("d_steps", d_steps),
@@ -254,10 +255,7 @@ def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
     grid = np.linspace(-extent, extent, grid_size)
     run = GanRun(data=data, centers=mixture_centers(modes), grid=grid)
     snapshot_epochs = set(np.linspace(0, epochs, n_snapshots).round().astype(int).tolist())
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                 # deterministic: one summation order
-    try:
-        torch.manual_seed(seed)
+    with reproducible(seed):
         G = gan_mlp_generator(noise_dim, 2, hidden)
         D = gan_mlp_discriminator(2, hidden)
         opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
@@ -306,8 +304,6 @@ def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
             if epoch in snapshot_epochs:
                 snapshot(epoch)
         run.seconds = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(threads)
     return run
 
 

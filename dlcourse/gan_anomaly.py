@@ -100,15 +100,13 @@ def train_digit_gan(images, *, noise_dim: int = 16, hidden: int = 128, steps: in
     """
     import torch
 
+    from dlcourse.torch_runs import reproducible
     from dlcourse.zoo import gan_mlp_discriminator, gan_mlp_generator
 
     check_array(np.asarray(images), "images", ndim=2)
     for name, value in (("noise_dim", noise_dim), ("steps", steps), ("batch_size", batch_size)):
         check_positive(value, name)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                 # deterministic: one summation order
-    try:
-        torch.manual_seed(seed)
+    with reproducible(seed):
         dim = images.shape[1]
         G = torch.nn.Sequential(gan_mlp_generator(noise_dim, dim, hidden), torch.nn.Sigmoid())
         D = gan_mlp_discriminator(dim, hidden)
@@ -135,8 +133,6 @@ def train_digit_gan(images, *, noise_dim: int = 16, hidden: int = 128, steps: in
             gan.g_loss.append(g_loss.item())
         gan.seconds = time.perf_counter() - start
         G.eval()
-    finally:
-        torch.set_num_threads(threads)
     return gan
 
 
@@ -164,35 +160,33 @@ def reconstruct(gan: DigitGan, images, *, steps: int = 200, lr: float = 0.05,
     """
     import torch
 
+    from dlcourse.torch_runs import reproducible
+
     images = check_array(np.asarray(images), "images", ndim=2)
     for name, value in (("steps", steps), ("restarts", restarts)):
         check_positive(value, name)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    gan.generator.requires_grad_(False)      # only z is optimised
     try:
-        for p in gan.generator.parameters():
-            p.requires_grad_(False)
-        X = torch.as_tensor(images, dtype=torch.float32).repeat(restarts, 1)    # (R*N, 64)
-        gen = torch.Generator().manual_seed(seed)
-        z = torch.randn(len(X), gan.noise_dim, generator=gen).requires_grad_(True)
-        optimizer = torch.optim.Adam([z], lr=lr)
-        for _ in range(steps):
-            # summed over images: each z only affects its own image, so each gets its own gradient
-            loss = (X - gan.generator(z)).abs().mean(dim=1).sum()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        with torch.no_grad():
-            recon = gan.generator(z).double()
-            residual = (X.double() - recon).abs().mean(dim=1).reshape(restarts, -1)  # (R, N)
-        best = residual.argmin(dim=0)                                                 # (N,)
-        n = len(images)
-        recon = recon.reshape(restarts, n, -1)[best, torch.arange(n)]
-        scores = residual[best, torch.arange(n)]
+        with reproducible():
+            X = torch.as_tensor(images, dtype=torch.float32).repeat(restarts, 1)    # (R*N, 64)
+            gen = torch.Generator().manual_seed(seed)
+            z = torch.randn(len(X), gan.noise_dim, generator=gen).requires_grad_(True)
+            optimizer = torch.optim.Adam([z], lr=lr)
+            for _ in range(steps):
+                # a sum over images: each z moves only its own image, so gets its own gradient
+                loss = (X - gan.generator(z)).abs().mean(dim=1).sum()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                recon = gan.generator(z).double()
+                residual = (X.double() - recon).abs().mean(dim=1).reshape(restarts, -1)  # (R, N)
+            best = residual.argmin(dim=0)                                                 # (N,)
+            n = len(images)
+            recon = recon.reshape(restarts, n, -1)[best, torch.arange(n)]
+            scores = residual[best, torch.arange(n)]
     finally:
-        for p in gan.generator.parameters():
-            p.requires_grad_(True)
-        torch.set_num_threads(threads)
+        gan.generator.requires_grad_(True)
     return recon.numpy(), scores.numpy()
 
 

@@ -352,6 +352,7 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
     import torch
 
     from dlcourse.data import SEGMENTATION_CLASSES, shapes_segmentation
+    from dlcourse.torch_runs import reproducible, train_epoch
     from dlcourse.zoo import unet_tiny
 
     for name, value in (("n_train", n_train), ("n_test", n_test), ("epochs", epochs),
@@ -361,10 +362,7 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
     images, masks = shapes_segmentation(n_train + n_test, size=size, seed=seed)
     X, y = torch.from_numpy(images[:n_train]), torch.from_numpy(masks[:n_train])
     X_test = torch.from_numpy(images[n_train:])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)                 # deterministic: one summation order
-    try:
-        torch.manual_seed(seed)
+    with reproducible(seed):
         model = unet_tiny(num_classes=num_classes, base=base, depth=depth, skips=skips)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         steps = epochs * -(-n_train // batch_size)
@@ -373,24 +371,15 @@ def train_unet(*, n_train: int = 320, n_test: int = 100, size: int = 32, epochs:
         run = SegmentationRun(model)
         start = time.perf_counter()
         for _ in tqdm(range(epochs), desc="training", unit="epoch", disable=not progress):
-            model.train()
-            order, total = torch.from_numpy(rng.permutation(n_train)), 0.0
-            for first in range(0, n_train, batch_size):
-                idx = order[first:first + batch_size]
-                loss = torch.nn.functional.cross_entropy(model(X[idx]), y[idx])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                total += loss.item() * len(idx)
-            run.train_loss.append(total / n_train)
+            run.train_loss.append(train_epoch(
+                model, lambda idx: torch.nn.functional.cross_entropy(model(X[idx]), y[idx]),
+                n_train, batch_size=batch_size, optimizer=optimizer, rng=rng,
+                schedule=schedule))
             model.eval()
             with torch.no_grad():
                 predictions = model(X_test).argmax(1).numpy()
             run.val_iou.append(mean_iou(predictions, masks[n_train:], num_classes))
         run.seconds = time.perf_counter() - start
-    finally:
-        torch.set_num_threads(threads)
     run.images, run.masks, run.predictions = images[n_train:], masks[n_train:], predictions
     run.metrics = segmentation_metrics(predictions, run.masks, num_classes)
     return run
