@@ -271,52 +271,6 @@ def _conv_hidden(rng, student):
     return cases
 
 
-CONV_BACKWARD_HINTS = (
-    ACCUMULATE_HINT,
-    "db[f] sums dout[:, f] over the batch and every position",
-    "window (i, j) starts at row i*stride and column j*stride, in the backward pass too",
-    ACCUMULATE_HINT,
-    "compute the gradient of the padded input, then cut the padding off",
-    DTYPE_HINT,
-)
-
-
-def _conv_backward_public():
-    cases = []
-    for seed, (case, hint) in enumerate(zip(_conv_public(), CONV_BACKWARD_HINTS, strict=True)):
-        x, w, b = case.args
-        dout = _img(*conv2d(x, w, b, **case.kwargs).shape, seed=seed).astype(x.dtype)
-        cases.append(Case((dout, x, w, b), case.kwargs, label=case.label, hint=hint))
-    return cases
-
-
-def _conv_backward_edge():
-    cases = []
-    for case in _conv_edge():
-        x, w, b = case.args
-        dout = np.ones(conv2d(x, w, b, **case.kwargs).shape)
-        cases.append(Case((dout, x, w, b), case.kwargs, label=case.label))
-    return cases
-
-
-def _conv_shapes(rng):
-    n, c, f = int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
-    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-    stride, padding = int(rng.integers(1, 3)), int(rng.integers(0, 2))
-    h, w = int(rng.integers(max(kh, 2), 8)), int(rng.integers(max(kw, 2), 8))
-    return n, c, f, kh, kw, h, w, {"stride": stride, "padding": padding}
-
-
-def _conv_hidden(rng, student):
-    cases = []
-    for _ in range(6):
-        n, c, f, kh, kw, h, w, opts = _conv_shapes(rng)
-        cases.append(Case((rng.normal(size=(n, c, h, w)), rng.normal(size=(f, c, kh, kw)),
-                           rng.normal(size=f)), opts,
-                          label=f"random x {(n, c, h, w)}, w {(f, c, kh, kw)}, {opts}"))
-    return cases
-
-
 def _conv_backward_public():
     cases = []
     for case in _conv_public():
@@ -365,52 +319,6 @@ def _pool_edge():
     return [Case((_img(1, 2, 3, 3), 1), label="1x1 windows: the input itself"),
             Case((_img(2, 1, 4, 5), 4), label="one window covers the whole height"),
             Case((np.full((1, 1, 4, 4), 2.0), 2), {"stride": 1}, label="a constant image")]
-
-
-def _pool_backward_edge():
-    cases = []
-    for case in _pool_edge():
-        x, k = case.args
-        dout = np.ones(max_pool2d(x, k, **case.kwargs).shape)
-        cases.append(Case((dout, x, k), case.kwargs, label=case.label))
-    return cases
-
-
-def _pool_hidden(rng, student):
-    cases = []
-    for _ in range(6):
-        k = int(rng.integers(1, 4))
-        stride = int(rng.integers(1, 4)) if rng.random() < 0.6 else None
-        shape = (int(rng.integers(1, 3)), int(rng.integers(1, 4)), int(rng.integers(k, 9)),
-                 int(rng.integers(k, 9)))
-        kwargs = {} if stride is None else {"stride": stride}
-        cases.append(Case((rng.normal(size=shape), k), kwargs,
-                          label=f"random {shape}, kernel {k}, stride {stride}"))
-    return cases
-
-
-POOL_BACKWARD_HINTS = (
-    "the gradient flows only to the position of each window's maximum; everything else gets 0",
-    ACCUMULATE_HINT,
-    ROUNDING_HINT,
-    "route the gradient per image and channel, to the maximum of that channel's window",
-    "the maximum of a window of negative numbers is negative: do not start from 0",
-    DTYPE_HINT,
-)
-
-
-def _pool_backward_public():
-    cases = []
-    for case, hint in zip(_pool_public(), POOL_BACKWARD_HINTS, strict=True):
-        x, k = case.args
-        shape = max_pool2d(x, k, **case.kwargs).shape
-        dout = (np.arange(np.prod(shape)).reshape(shape) + 1.0).astype(x.dtype)
-        cases.append(Case((dout, x, k), case.kwargs, label=case.label, hint=hint))
-    ties = A([[[[1.0, 3.0], [3.0, 2.0]]]])
-    cases.append(Case((A([[[[1.0]]]]), ties, 2), label="a tie: two maxima in one window",
-                      hint="like PyTorch, send the gradient to the first maximum in row-major "
-                           "order only (np.argmax picks it)"))
-    return cases
 
 
 def _pool_backward_edge():
