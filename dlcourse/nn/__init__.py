@@ -7,8 +7,8 @@
 17
 """
 
-from dlcourse.nn import functional, init
-from dlcourse.nn.modules import (
+from dlcourse.nn import functional, init, modules
+from dlcourse.nn.modules import (  # noqa: F401  re-exported, listed once in modules.__all__
     ELU,
     SELU,
     AvgPool2d,
@@ -36,32 +36,4 @@ from dlcourse.nn.modules import (
     load_torch_state,
 )
 
-__all__ = [
-    "ELU",
-    "AvgPool2d",
-    "BCEWithLogitsLoss",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "Conv2d",
-    "ConvTranspose2d",
-    "CrossEntropyLoss",
-    "Dropout",
-    "Flatten",
-    "GlobalAvgPool2d",
-    "L1Loss",
-    "LeakyReLU",
-    "Linear",
-    "MSELoss",
-    "MaxPool2d",
-    "Module",
-    "ReLU",
-    "Residual",
-    "SELU",
-    "Sequential",
-    "Sigmoid",
-    "Softmax",
-    "Tanh",
-    "functional",
-    "init",
-    "load_torch_state",
-]
+__all__ = [*modules.__all__, "functional", "init"]
