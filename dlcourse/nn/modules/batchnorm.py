@@ -23,7 +23,7 @@ from dlcourse._validate import check_array
 from dlcourse.nn import functional as F
 from dlcourse.nn import init
 from dlcourse.nn.modules.linear import check_features
-from dlcourse.nn.modules.module import Module, zeros_like
+from dlcourse.nn.modules.module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -45,12 +45,10 @@ class _BatchNorm(Module):
             raise ValueError(f"momentum must lie in [0, 1], got {momentum!r}")
         self.eps, self.momentum = eps, momentum
         shape = (self.num_features,)
-        self.weight = init.constant(shape, 1.0, dtype=dtype)  # gamma, the learned scale
-        self.bias = init.zeros(shape, dtype=dtype)  # beta, the learned shift
+        self.set_params(weight=init.constant(shape, 1.0, dtype=dtype),  # gamma, the scale
+                        bias=init.zeros(shape, dtype=dtype))              # beta, the shift
         self.running_mean = init.zeros(shape, dtype=dtype)
         self.running_var = init.constant(shape, 1.0, dtype=dtype)
-        self.weight_grad = zeros_like(self.weight)
-        self.bias_grad = zeros_like(self.bias)
 
     def forward(self, x):
         check_array(x, "x", ndim=self.input_ndims, floating=True)
@@ -69,8 +67,7 @@ class _BatchNorm(Module):
         dx, dweight, dbias = F.batch_norm_backward(
             dout, x, self.running_mean, self.running_var, self.weight, self.bias,
             training=training, eps=self.eps, mean=mean, inv_std=inv_std)
-        self.weight_grad += dweight
-        self.bias_grad += dbias
+        self.add_grads(weight=dweight, bias=dbias)
         return dx
 
     def extra_repr(self):

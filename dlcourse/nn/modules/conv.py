@@ -15,7 +15,7 @@ from __future__ import annotations
 from dlcourse._validate import check_non_negative, check_positive, pair
 from dlcourse.nn import functional as F
 from dlcourse.nn.modules.linear import check_features, torch_default_init
-from dlcourse.nn.modules.module import Module, zeros_like
+from dlcourse.nn.modules.module import Module
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
@@ -58,11 +58,10 @@ class Conv2d(Module):
         self.kernel_size, self.stride, self.padding = _pairs(kernel_size, stride, padding)
         self.dilation = pair(dilation, "dilation")
         check_positive(self.dilation, "dilation")
-        self.weight, self.bias = torch_default_init(
+        weight, b = torch_default_init(
             (self.out_channels, self.in_channels, *self.kernel_size),
             self.out_channels if bias else None, rng=rng, dtype=dtype)
-        self.weight_grad = zeros_like(self.weight)
-        self.bias_grad = None if self.bias is None else zeros_like(self.bias)
+        self.set_params(weight=weight, bias=b)
 
     def forward(self, x):
         self.save_for_backward(x)
@@ -72,9 +71,7 @@ class Conv2d(Module):
         (x,) = self.saved_arrays
         dx, dw, db = F.conv2d_backward(dout, x, self.weight, self.bias, self.stride,
                                        self.padding, self.dilation)
-        self.weight_grad += dw
-        if self.bias is not None:
-            self.bias_grad += db
+        self.add_grads(weight=dw, bias=db)
         return dx
 
     def extra_repr(self):
@@ -106,11 +103,10 @@ class ConvTranspose2d(Module):
         check_non_negative(self.output_padding, "output_padding")
         self.dilation = pair(dilation, "dilation")
         check_positive(self.dilation, "dilation")
-        self.weight, self.bias = torch_default_init(
+        weight, b = torch_default_init(
             (self.in_channels, self.out_channels, *self.kernel_size),
             self.out_channels if bias else None, rng=rng, dtype=dtype)
-        self.weight_grad = zeros_like(self.weight)
-        self.bias_grad = None if self.bias is None else zeros_like(self.bias)
+        self.set_params(weight=weight, bias=b)
 
     def forward(self, x):
         self.save_for_backward(x)
@@ -122,9 +118,7 @@ class ConvTranspose2d(Module):
         dx, dw, db = F.conv_transpose2d_backward(dout, x, self.weight, self.bias, self.stride,
                                                  self.padding, self.output_padding,
                                                  dilation=self.dilation)
-        self.weight_grad += dw
-        if self.bias is not None:
-            self.bias_grad += db
+        self.add_grads(weight=dw, bias=db)
         return dx
 
     def extra_repr(self):

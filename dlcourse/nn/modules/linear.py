@@ -16,7 +16,7 @@ import math
 from dlcourse._validate import check_array, check_probability
 from dlcourse.nn import functional as F
 from dlcourse.nn import init
-from dlcourse.nn.modules.module import Module, as_rng, zeros_like
+from dlcourse.nn.modules.module import Module, as_rng
 
 __all__ = ["Dropout", "Flatten", "Linear"]
 
@@ -68,11 +68,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_features(in_features, "in_features")
         self.out_features = check_features(out_features, "out_features")
-        self.weight, self.bias = torch_default_init(
+        weight, b = torch_default_init(
             (self.out_features, self.in_features), self.out_features if bias else None,
             rng=rng, dtype=dtype)
-        self.weight_grad = zeros_like(self.weight)
-        self.bias_grad = None if self.bias is None else zeros_like(self.bias)
+        self.set_params(weight=weight, bias=b)
 
     def forward(self, x):
         self.save_for_backward(x)
@@ -81,9 +80,7 @@ class Linear(Module):
     def backward(self, dout):
         (x,) = self.saved_arrays
         dx, dw, db = F.linear_backward(dout, x, self.weight, self.bias)
-        self.weight_grad += dw
-        if self.bias is not None:
-            self.bias_grad += db
+        self.add_grads(weight=dw, bias=db)
         return dx
 
     def extra_repr(self):

@@ -28,9 +28,10 @@ __all__ = ["Module"]
 class Module:
     """Base class of the layers in :mod:`dlcourse.nn`.
 
-    Subclasses set ``param_names`` (e.g. ``("weight", "bias")``), create each parameter
-    ``p`` and its gradient ``p_grad`` (zeros, same shape) in ``__init__``, and implement
-    ``forward`` and ``backward``.  Containers override :meth:`named_children`.
+    Subclasses set ``param_names`` (e.g. ``("weight", "bias")``), create the parameters with
+    :meth:`set_params` in ``__init__`` (each ``p`` gets a zero gradient ``p_grad``), and
+    implement ``forward`` and ``backward``, which hands its parameter gradients to
+    :meth:`add_grads`.  Containers override :meth:`named_children`.
 
     Attributes
     ----------
@@ -83,6 +84,19 @@ class Module:
             yield from child.modules()
 
     # --- parameters and gradients --------------------------------------------------------
+
+    def set_params(self, **params) -> None:
+        """Make each array a parameter with a zero gradient beside it (None stays None)."""
+        for name, value in params.items():
+            setattr(self, name, value)
+            setattr(self, name + "_grad", None if value is None else zeros_like(value))
+
+    def add_grads(self, **grads) -> None:
+        """Add each gradient into its parameter's ``*_grad``, in place (they accumulate)."""
+        for name, grad in grads.items():
+            if getattr(self, name) is not None:
+                accumulated = getattr(self, name + "_grad")
+                accumulated += grad
 
     def named_params(self, prefix: str = ""):
         """Yield ``(name, param, grad)`` for every parameter, children's included.
