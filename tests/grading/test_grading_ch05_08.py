@@ -13,7 +13,7 @@ from grading_helpers import FAST
 from dlcourse.grading import exercises
 from dlcourse.grading.checks import run_checks
 from dlcourse.grading.exercises import ch05, ch06, ch07, ch08
-from dlcourse.grading.grader import grade_file, hidden_rng
+from dlcourse.grading.grader import grade_file
 from dlcourse.grading.guard import scan_source
 
 torch.set_num_threads(1)
@@ -259,19 +259,6 @@ def test_residual_block_and_its_backward_match_torch_autograd(seed):
     for got, want in zip(ch08.residual_block_backward(dout, *args), grads, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
-
-# --- every case is valid -----------------------------------------------------------------------
-
-@pytest.mark.filterwarnings("error")
-@pytest.mark.parametrize("chapter", LATER)
-def test_the_references_run_cleanly_on_every_case_for_many_seeds(chapter):
-    for ex in exercises.chapter(chapter):
-        cases = ex.public() + ex.edge()
-        for seed in range(15):
-            cases += ex.hidden(hidden_rng(seed, ex), "s1234567")
-        for case in cases:
-            ex.reference(*case.args, **case.kwargs)
-        assert len(ex.hidden(hidden_rng(0, ex), "s")) >= 3 and len(ex.public()) >= 3
 
 
 # --- friendly messages for typical mistakes --------------------------------------------------

@@ -300,19 +300,6 @@ def test_solve_layers_answers_the_notes_receptive_field_questions():
     assert ch12.solve_layers("conv 3x3\nconv 3x3\nmaxpool 2x2\nconv 3x3\nconv 3x3", 32)[1] == 14
 
 
-# --- every case is valid -----------------------------------------------------------------------
-
-@pytest.mark.filterwarnings("error")
-@pytest.mark.parametrize("chapter", LATE)
-def test_the_references_run_cleanly_on_every_case_for_many_seeds(chapter):
-    for ex in exercises.chapter(chapter):
-        cases = ex.public() + ex.edge()
-        for seed in range(15):
-            cases += ex.hidden(hidden_rng(seed, ex), "s1234567")
-        for case in cases:
-            ex.reference(*case.args, **case.kwargs)
-        assert len(ex.hidden(hidden_rng(0, ex), "s")) >= 3 and len(ex.public()) >= 3
-
 
 # --- friendly messages for typical mistakes --------------------------------------------------
 
