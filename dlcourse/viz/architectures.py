@@ -11,6 +11,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from dlcourse.architectures import ILSVRC, architecture_summary
 from dlcourse.backend import to_numpy
+from dlcourse.viz.images import show_images
 
 __all__ = ["plot_cams", "plot_feature_maps", "plot_filters", "plot_ilsvrc", "plot_inception",
            "plot_layer_profile", "plot_overview", "plot_training_comparison"]
@@ -124,14 +125,10 @@ def _grid(fig, n, cols):
 
 def plot_filters(fig, filters, *, cols=8, title="First-layer filters"):
     """One small image per filter of ``(C_out, 1, kh, kw)`` (channel 0 shown), own scale."""
-    filters = to_numpy(filters)
-    axes = _grid(fig, len(filters), cols)
-    for i, (ax, f) in enumerate(zip(axes, filters, strict=False)):
-        limit = np.abs(f[0]).max() or 1.0
-        ax.imshow(f[0], cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"#{i}", fontsize="x-small")
-    fig.suptitle(f"{title} (red +, blue −)")
-    return fig
+    filters = to_numpy(filters)[:, 0]
+    return show_images(fig, filters, [f"#{i}" for i in range(len(filters))], ncols=cols,
+                       cmap="RdBu_r", symmetric=True, title_size="x-small",
+                       suptitle=f"{title} (red +, blue −)")
 
 
 def plot_feature_maps(fig, image, maps, *, cols=8, title="Feature maps"):

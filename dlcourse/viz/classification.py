@@ -23,6 +23,7 @@ from matplotlib.patches import Rectangle
 
 from dlcourse.backend import to_numpy
 from dlcourse.linear_classifier import binary_entropy, cross_entropy_between
+from dlcourse.viz.images import show_images  # noqa: F401  (the chapter's image grids)
 
 __all__ = ["CLASS_COLORS", "plot_bandit", "plot_budget_curve", "plot_clusters",
            "plot_decision_regions", "plot_entropy", "plot_explained_variance",
@@ -100,28 +101,6 @@ def plot_hyperplanes(ax, weight, bias, X, y, grid, *, title: str = "Linear class
     ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return ax
-
-
-def show_images(fig, images, titles=None, *, ncols: int = 8, cmap: str = "gray_r",
-                suptitle: str | None = None, vmin: float | None = 0.0, vmax: float | None = 1.0):
-    """A grid of grey images ``(N, H, W)`` or ``(N, 1, H, W)`` with optional titles.
-
-    Grey levels span ``[vmin, vmax]`` (pixels in [0, 1] by default, so a darker image
-    looks darker); pass ``vmin=None, vmax=None`` to stretch each image to its own range.
-    """
-    images = to_numpy(images)
-    images = images[:, 0] if images.ndim == 4 else images
-    nrows = -(-len(images) // ncols)
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if i < len(images):
-            ax.imshow(images[i], cmap=cmap, vmin=vmin, vmax=vmax)
-            if titles is not None:
-                ax.set_title(str(titles[i]), fontsize="small")
-    if suptitle:
-        fig.suptitle(suptitle)
-    return fig
 
 
 def plot_tasks(fig, image, label: str, scene, boxes, box_labels, mask, class_names):

@@ -19,6 +19,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
 from dlcourse.backend import to_numpy
+from dlcourse.viz.images import show_images
 
 __all__ = ["plot_convolution", "plot_maps", "plot_matrix", "plot_receptive_field"]
 
@@ -160,13 +161,5 @@ def plot_maps(fig, maps, titles, *, cmap: str = "RdBu_r", symmetric: bool = True
     >>> len(plot_maps(Figure(), np.zeros((3, 4, 4)), ["a", "b", "c"]).axes)
     3
     """
-    maps = to_numpy(maps)
-    axes = fig.subplots(1, len(maps), squeeze=False)[0]
-    for ax, plane, title in zip(axes, maps, titles, strict=True):
-        limit = np.abs(plane).max() or 1.0
-        ax.imshow(plane, cmap=cmap, vmin=-limit if symmetric else None,
-                  vmax=limit if symmetric else None)
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return fig
+    return show_images(fig, maps, titles, ncols=len(maps), cmap=cmap, vmin=None, vmax=None,
+                       symmetric=symmetric, title_size=9)

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from dlcourse.backend import to_numpy
+from dlcourse.viz.images import show_images
 
 __all__ = [
     "layer_histograms",
@@ -146,17 +147,9 @@ def plot_confusion(ax, matrix, *, labels=None, title: str = "confusion matrix"):
 
 def plot_gallery(fig, images: dict, *, cols: int | None = None):
     """Small grey images with their names as titles, in one row (or ``cols`` per row)."""
-    cols = cols or len(images)
-    rows = -(-len(images) // cols)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    for ax, (name, image) in zip(axes, images.items(), strict=False):
-        ax.imshow(to_numpy(image).reshape(to_numpy(image).shape[-2:]), cmap="gray_r",
-                  vmin=0, vmax=1)
-        ax.set_title(name, fontsize="small")
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return fig
+    pictures = np.stack([to_numpy(image).reshape(to_numpy(image).shape[-2:])
+                         for image in images.values()])
+    return show_images(fig, pictures, list(images), ncols=cols or len(images))
 
 
 def plot_covariate_shift(ax, runs: dict, *, title: str = "input of the output layer"):
