@@ -23,8 +23,7 @@ def plot_layer_profile(fig, names, params, macs, *, title=""):
     The bars show ``log10`` of each count on a linear axis labelled in powers of ten (the
     same picture as a log scale, but several times faster to redraw in a panel).
     """
-    fig.set_layout_engine(None)              # fixed margins: redraws stay fast
-    fig.subplotpars.update(left=0.24, right=0.97, bottom=0.13, top=0.9)
+    fig.subplotpars.update(left=0.24, right=0.97, bottom=0.13, top=0.9)  # room for the names
     ax = fig.add_subplot()
     y = np.arange(len(names))
     top = 1

@@ -65,7 +65,8 @@ def architecture_panel(name="AlexNet", group=True) -> Panel:
                                  description="architecture"),
         "group": widgets.Checkbox(value=group, description="group blocks (Inception, stages)"),
     }
-    return Panel(architecture_profile, _draw_profile, controls, figsize=(8.0, 4.2), dpi=72)
+    return Panel(architecture_profile, _draw_profile, controls, figsize=(8.0, 4.2), dpi=72,
+                 axes_layout="fixed")  # plot_layer_profile sets margins for its long names
 
 
 def design_counts(spec=DESIGN_64, size=64, channels=3) -> dict:
@@ -112,4 +113,5 @@ def design_panel(spec=DESIGN_64, size=64, channels=3) -> Panel:
                                  description="image side"),
         "channels": widgets.Dropdown(options=[1, 3], value=channels, description="channels"),
     }
-    return Panel(design_counts, _draw_design, controls, figsize=(8.0, 4.2), dpi=72)
+    return Panel(design_counts, _draw_design, controls, figsize=(8.0, 4.2), dpi=72,
+                 axes_layout="fixed")  # plot_layer_profile sets margins for its long names
