@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from dlcourse import metrics
 from dlcourse._validate import check_array, check_positive, check_same_shape
 from dlcourse.backend import array_module, to_numpy
 
@@ -80,10 +81,7 @@ def confusion_matrix(pred, target, num_classes: int):
     """
     check_positive(num_classes, "num_classes")
     _check_labels(pred, target, num_classes)
-    xp = array_module(pred, target)
-    flat = target.reshape(-1).astype(xp.int64) * num_classes + pred.reshape(-1)
-    counts = xp.bincount(flat, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes)
+    return metrics.confusion_matrix(target, pred, num_classes)
 
 
 def pixel_accuracy(pred, target) -> float:
