@@ -4,7 +4,7 @@ The issue's goal: with the engine, at least 97% test accuracy in under 30 s on 2
 For each seed, both engines train :func:`dlcourse.zoo.small_cnn` (C32-B-R-P-C64-B-R-P-GAP-L
 by default) from the same initial weights, on the same minibatches, with Adam (lr 0.01,
 decayed by 0.8 per epoch), batch size 32, 15 epochs, on 1,259 training images (8x8),
-and are tested on 269 held-out images.  See :func:`dlcourse.recipes.train_digits_cnn`.
+and are tested on 269 held-out images.  See :func:`dlcourse.zoo.recipes.train_digits_cnn`.
 
     python bench/bench_train_digits.py                 # 5 seeds, 8x8 images
     python bench/bench_train_digits.py --upsample 16   # the same on 16x16 images
@@ -40,7 +40,7 @@ def main():
     use_threads(args.threads)                       # before NumPy and torch are imported
     import torch
 
-    from dlcourse.recipes import ENGINES, train_digits_cnn
+    from dlcourse.zoo.recipes import ENGINES, train_digits_cnn
 
     torch.set_num_threads(args.threads)
     side = args.upsample or 8

@@ -22,7 +22,7 @@ import time
 
 
 def chapter_01():
-    from dlcourse.widgets.knn import knn_panel, search_panel
+    from dlcourse.chapters.learning_from_data.panels import knn_panel, search_panel
     return {
         "k-NN (200 train points, 100x100 grid)": (knn_panel(), [
             ("k", 1), ("k", 15), ("k", 5), ("metric", "manhattan"), ("metric", "cosine"),
@@ -34,7 +34,7 @@ def chapter_01():
 
 
 def chapter_02():
-    from dlcourse.widgets.neurons import activation_panel, xor_mlp_panel
+    from dlcourse.chapters.perceptron_mlp.panels import activation_panel, xor_mlp_panel
     return {
         "activation explorer": (activation_panel(), [
             ("activation", "tanh"), ("activation", "relu"), ("activation", "selu"),
@@ -47,7 +47,7 @@ def chapter_02():
 
 
 def chapter_03():
-    from dlcourse.widgets.graphs import e_graph_panel, neuron_panel, student_graph_panel
+    from dlcourse.chapters.backprop.panels import e_graph_panel, neuron_panel, student_graph_panel
     return {
         "e(a,b) = (a+b)(b+1)": (e_graph_panel(), [
             ("a", 1.0), ("a", -2.5), ("a", 3.0), ("a", 2.0), ("b", 0.0), ("b", 2.5),
@@ -61,7 +61,7 @@ def chapter_03():
 
 
 def chapter_04():
-    from dlcourse.widgets.optimisation import minibatch_panel, optimizer_race_panel
+    from dlcourse.chapters.optimisation.panels import minibatch_panel, optimizer_race_panel
     return {
         "optimiser race (bumps, 3 optimisers)": (optimizer_race_panel(), [
             ("lr", 0.05), ("lr", 0.1), ("beta", 0.5), ("beta", 0.9), ("x0", 1.0),
@@ -76,7 +76,7 @@ def chapter_04():
 
 
 def chapter_05():
-    from dlcourse.widgets.convolution import convolution_panel, receptive_field_panel
+    from dlcourse.chapters.convolutions.panels import convolution_panel, receptive_field_panel
     return {
         "convolution explorer (7x7, F=3)": (convolution_panel(), [
             ("stride", 2), ("stride", 1), ("padding", 1), ("padding", 0),
@@ -89,8 +89,8 @@ def chapter_05():
 
 
 def chapter_06():
-    from dlcourse.architectures import ARCHITECTURES, DESIGN_64, DESIGN_64_GAP
-    from dlcourse.widgets.architectures import architecture_panel, design_panel
+    from dlcourse.chapters.architectures.panels import architecture_panel, design_panel
+    from dlcourse.chapters.architectures.tables import ARCHITECTURES, DESIGN_64, DESIGN_64_GAP
     return {  # the first table of an architecture is built once and cached
         "architecture explorer": (architecture_panel(), [
             *(("name", name) for name in ARCHITECTURES), ("group", False),
@@ -102,7 +102,7 @@ def chapter_06():
 
 
 def chapter_07():
-    from dlcourse.widgets.training import signal_panel
+    from dlcourse.chapters.training_deep_nets.panels import signal_panel
     return {
         "signal explorer (depth 10, width 128)": (signal_panel(), [
             ("init", "small"), ("init", "he"), ("activation", "relu"), ("init", "large"),
@@ -115,8 +115,8 @@ def chapter_07():
 def chapter_08():
     import torch
 
-    from dlcourse.residual import degradation_experiment
-    from dlcourse.widgets.residual import depth_panel
+    from dlcourse.chapters.resnets_transfer.panels import depth_panel
+    from dlcourse.chapters.resnets_transfer.residual import degradation_experiment
     torch.set_num_threads(1)
     runs = degradation_experiment((8, 20, 32, 56))  # trained once, as in the notebook
     return {
@@ -127,7 +127,7 @@ def chapter_08():
 
 
 def chapter_09():
-    from dlcourse.widgets.segmentation import transposed_conv_panel
+    from dlcourse.chapters.segmentation.panels import transposed_conv_panel
     return {
         "transposed convolution": (transposed_conv_panel(), [
             ("padding", 1), ("padding", 0), ("stride", 3), ("stride", 2),
@@ -138,7 +138,7 @@ def chapter_09():
 
 
 def chapter_10():
-    from dlcourse.widgets.detection import nms_panel
+    from dlcourse.chapters.detection.panels import nms_panel
     return {
         "IoU / NMS thresholds": (nms_panel(), [
             ("iou_threshold", 0.1), ("iou_threshold", 0.7), ("iou_threshold", 0.5),
@@ -147,7 +147,7 @@ def chapter_10():
 
 
 def chapter_11():
-    from dlcourse.widgets.gan import gan_lab_panel
+    from dlcourse.chapters.gans.panels import gan_lab_panel
     panel = gan_lab_panel()  # trains the default run; every run is cached afterwards
     return {
         "GAN lab: snapshot slider": (panel, [("snapshot", i) for i in (0, 3, 6, 9)]),
@@ -157,8 +157,8 @@ def chapter_11():
 
 
 def chapter_12():
-    from dlcourse import practice
-    from dlcourse.widgets.practice import practice_panel
+    from dlcourse.chapters.review import practice
+    from dlcourse.chapters.review.panels import practice_panel
     return {
         "practice problems (kind, seed)": (practice_panel(), [
             change for kind in practice.KINDS

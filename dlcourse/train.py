@@ -15,6 +15,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from dlcourse import nn, optim
+>>> from dlcourse.nn import CrossEntropyLoss
 >>> rng = np.random.default_rng(0)
 >>> X = rng.standard_normal((200, 2)).astype(np.float32)
 >>> y = (X[:, 0] > 0).astype(np.int64)               # the class is the sign of feature 0
@@ -36,15 +37,10 @@ from tqdm.auto import tqdm
 
 from dlcourse._validate import check_array
 from dlcourse.backend import array_module
-from dlcourse.nn.modules.loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
-from dlcourse.schedules import ReduceLROnPlateau
+from dlcourse.optim.lr_scheduler import ReduceLROnPlateau
 
 __all__ = [
-    "BCEWithLogitsLoss",
-    "CrossEntropyLoss",
     "History",
-    "L1Loss",
-    "MSELoss",
     "accuracy",
     "evaluate",
     "fit",
@@ -206,7 +202,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int,
         Stop after this many epochs without a lower validation loss, and in any case end
         with the parameters (and batch-norm statistics) of the best epoch.  Needs val_data.
     schedule : learning-rate schedule, optional
-        Stepped after every epoch; :class:`~dlcourse.schedules.ReduceLROnPlateau` is given
+        Stepped after every epoch; :class:`~dlcourse.optim.lr_scheduler.ReduceLROnPlateau` is given
         the validation loss (the training loss without validation data).
     metrics : sequence of callables ``metric(output, target) -> float``
         Computed on the validation data after every epoch.

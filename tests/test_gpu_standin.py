@@ -38,7 +38,7 @@ def test_the_standin_is_not_visible_to_this_process():
 
 
 def test_every_gpu_test_passes_against_the_standin():
-    run = pytest_with_standin("-m", "gpu", "tests/unit")
+    run = pytest_with_standin("-m", "gpu", "tests/unit", "tests/chapters")
     assert run.returncode == 0, outcome(run)
     assert " passed" in outcome(run) and "skipped" not in outcome(run), outcome(run)
 

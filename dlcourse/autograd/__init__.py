@@ -1,4 +1,4 @@
-"""A scalar autograd engine for the backpropagation chapter, with drawings of its graphs.
+"""A scalar autograd engine for the backpropagation chapter (drawn by its ``drawing`` module).
 
 ``Value`` holds one number, remembers the operation and inputs that produced it, and
 ``backward()`` fills in every gradient by reverse-mode differentiation.
@@ -11,7 +11,6 @@
 (2.0, 5.0)
 """
 
-from dlcourse.autograd.draw import draw, to_svg
 from dlcourse.autograd.graph import Row, forward_table, graph_edges, graph_nodes
 from dlcourse.autograd.paths import (
     diamond_chain,
@@ -24,12 +23,10 @@ __all__ = [
     "Row",
     "Value",
     "diamond_chain",
-    "draw",
     "forward_table",
     "graph_edges",
     "graph_nodes",
     "reverse_mode_edge_visits",
     "sum_over_paths_gradient",
-    "to_svg",
     "topological_order",
 ]

@@ -145,7 +145,7 @@ def test_dice_loss_and_its_gradient_match_torch_autograd_on_every_case():
 
 
 def test_dice_loss_is_zero_for_a_perfect_mask_and_matches_the_course_module():
-    from dlcourse.segmentation import dice_loss, dice_loss_backward
+    from dlcourse.chapters.segmentation.training import dice_loss, dice_loss_backward
 
     probs = ch09._softmax(rng.normal(size=(2, 3, 5, 5)))
     target = ch09._one_hot(rng.integers(0, 3, size=(2, 5, 5)), 3)
@@ -464,8 +464,8 @@ def test_a_solver_that_gives_pools_stride_one_is_told_the_defaults():
      "torch.nn.functional.conv_transpose2d"),
     ("from dlcourse.nn import functional as F", "F.conv_transpose2d(x, w, b)",
      "dlcourse.nn.functional.conv_transpose2d"),
-    ("from dlcourse import upsampling_demo", "upsampling_demo.notes_example()",
-     "dlcourse.upsampling_demo.notes_example"),
+    ("from dlcourse.chapters.segmentation import upsampling", "upsampling.notes_example()",
+     "dlcourse.chapters.segmentation.upsampling.notes_example"),
     ("import numpy as np", "np.kron(x, w)", "numpy.kron"),
 ])
 def test_library_transposed_convolutions_are_refused_by_the_static_scan(imports, call, refused):

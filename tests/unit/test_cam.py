@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse import cam
 from dlcourse.nn import load_torch_state
-from dlcourse.zoo import small_cnn, small_cnn_engine
+from dlcourse.zoo import cam, small_cnn, small_cnn_engine
 
 torch.set_num_threads(1)
 

@@ -1,4 +1,5 @@
-"""dlcourse.optim and dlcourse.schedules against torch.optim: identical trajectories and rates."""
+"""dlcourse.optim and dlcourse.optim.lr_scheduler against torch.optim: identical trajectories and
+rates."""
 
 import functools
 import warnings
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse import optim, schedules
+from dlcourse import optim
+from dlcourse.optim import lr_scheduler as schedules
 
 torch.set_num_threads(1)
 
@@ -217,7 +219,7 @@ def _lr_sequences(ours_factory, theirs_factory, metrics):
     ("ours", "theirs"),
     [(lambda o: schedules.StepLR(o, step_size=3, gamma=0.5),
       lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)),
-     (lambda o: optim.StepLR(o, 1),
+     (lambda o: optim.lr_scheduler.StepLR(o, 1),
       lambda o: torch.optim.lr_scheduler.StepLR(o, 1)),
      (lambda o: schedules.ExponentialLR(o, gamma=0.9),
       lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9))],

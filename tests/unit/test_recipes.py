@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse.recipes import ENGINES, digits_split, train_digits_cnn
+from dlcourse.zoo.recipes import ENGINES, digits_split, train_digits_cnn
 
 torch.set_num_threads(1)
 

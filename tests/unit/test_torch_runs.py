@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse.torch_runs import reproducible, train_epoch
+from dlcourse.zoo.torch_runs import reproducible, train_epoch
 
 
 def test_reproducible_runs_on_one_thread_and_restores_the_count_even_after_an_error():

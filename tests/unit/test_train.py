@@ -4,16 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse import nn, optim, schedules
-from dlcourse.train import (
-    CrossEntropyLoss,
-    History,
-    MSELoss,
-    accuracy,
-    evaluate,
-    fit,
-    predict,
-)
+from dlcourse import nn, optim
+from dlcourse.nn import CrossEntropyLoss, MSELoss
+from dlcourse.optim import lr_scheduler as schedules
+from dlcourse.train import History, accuracy, evaluate, fit, predict
 
 torch.set_num_threads(1)
 

@@ -16,10 +16,11 @@ from dlcourse.grading.exercises.ch05 import CONV_FORBIDDEN
 from dlcourse.grading.spec import Case, Exercise, randn
 
 A = np.array
-TRANSPOSED_FORBIDDEN = (*CONV_FORBIDDEN, "dlcourse.upsampling_demo", "dlcourse.segmentation",
+TRANSPOSED_FORBIDDEN = (*CONV_FORBIDDEN, "dlcourse.chapters.segmentation.upsampling",
+                        "dlcourse.chapters.segmentation.training",
                         "numpy.kron")
-SHUFFLE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.upsampling_demo", "dlcourse.autograd")
-DICE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.segmentation", "dlcourse.autograd")
+SHUFFLE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.chapters.segmentation.upsampling", "dlcourse.autograd")
+DICE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.chapters.segmentation.training", "dlcourse.autograd")
 
 
 # --- references ----------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dlcourse.grading.spec import Case, Exercise
 
-FORBIDDEN = ("torch", "dlcourse.sizing", "dlcourse.zoo", "dlcourse.nn", "dlcourse.practice",
-             "dlcourse.receptive_fields")
+FORBIDDEN = ("torch", "dlcourse.sizing", "dlcourse.zoo", "dlcourse.nn",
+             "dlcourse.chapters.review.practice", "dlcourse.chapters.convolutions.receptive_fields")
 
 
 # --- reference -----------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""Chapter 06 panels: explore an architecture layer by layer; design and count your own CNN.
+
+Both wire a plain, tested compute function (:func:`architecture_profile`,
+:func:`design_counts`) to a drawing function of :mod:`dlcourse.chapters.architectures.plots`.
+
+Examples
+--------
+>>> panel = design_panel()
+>>> panel.controls["spec"].value = "C16 R P L10"
+>>> panel.result["params"]    # 448 + (16*32*32 + 1)*10
+164298
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from dlcourse.chapters.architectures.plots import plot_layer_profile
+from dlcourse.chapters.architectures.tables import (
+    ARCHITECTURES,
+    DESIGN_64,
+    architecture_summary,
+    count_design,
+    layer_profile,
+    stage_params,
+)
+from dlcourse.ui.panel import Panel
+
+__all__ = ["architecture_panel", "architecture_profile", "design_counts", "design_panel"]
+
+
+def architecture_profile(name="AlexNet", group=True) -> dict:
+    """Per-layer parameters and MACs of an architecture plus its totals (the panel's compute).
+
+    >>> out = architecture_profile("VGG-16")
+    >>> out["params"], len(out["names"]), round(out["classifier_share"], 3)
+    (138357544, 16, 0.894)
+    """
+    names, params, macs = layer_profile(name, group=group)
+    s = architecture_summary(name)
+    return {"name": name, "names": names, "layer_params": params, "layer_macs": macs,
+            "params": s.total_params, "macs": s.total_macs,
+            "classifier_share": stage_params(s)[1] / s.total_params,
+            "input_shape": s.input_shape}
+
+
+def _draw_profile(fig, result):
+    plot_layer_profile(fig, result["names"], result["layer_params"], result["layer_macs"],
+                       title=f"{result['name']}: parameters and MACs per layer")
+    arch = ARCHITECTURES[result["name"]]
+    published = ("" if arch.published_params is None else
+                 f" (torchvision: {arch.published_params:,} and {arch.published_gflops} G)")
+    return (f"<b>{result['name']}</b> on {result['input_shape'][1:]}: "
+            f"{result['params']:,} parameters, {result['macs'] / 1e9:.2f} G multiply-adds"
+            f"{published}; {result['classifier_share']:.1%} of the parameters are in the "
+            f"fully connected classifier")
+
+
+def architecture_panel(name="AlexNet", group=True) -> Panel:
+    """Pick an architecture; see where its parameters and its computation sit."""
+    controls = {
+        "name": widgets.Dropdown(options=list(ARCHITECTURES), value=name,
+                                 description="architecture"),
+        "group": widgets.Checkbox(value=group, description="group blocks (Inception, stages)"),
+    }
+    return Panel(architecture_profile, _draw_profile, controls, figsize=(8.0, 4.2), dpi=72,
+                 axes_layout="fixed")  # plot_layer_profile sets margins for its long names
+
+
+def design_counts(spec=DESIGN_64, size=64, channels=3) -> dict:
+    """Count a design in C/L/R/P/B notation on a ``(channels, size, size)`` image.
+
+    Returns ``rows`` (:class:`~dlcourse.chapters.architectures.tables.DesignRow`), the totals
+    ``params`` and ``macs``, and ``error`` (a message, or ``None``) for a spec that cannot be built.
+
+    >>> design_counts("C16 R P L20", 64)["params"]
+    328148
+    >>> design_counts("L10 C4", 8)["error"]
+    'C needs feature maps, but it follows a linear layer or G'
+    """
+    try:
+        rows = count_design(spec, (channels, size, size))
+    except ValueError as error:
+        return {"spec": spec, "rows": [], "params": 0, "macs": 0, "error": str(error)}
+    return {"spec": spec, "rows": rows, "params": sum(r.params for r in rows),
+            "macs": sum(r.macs for r in rows), "error": None}
+
+
+def _draw_design(fig, result):
+    if result["error"]:
+        return f"<b style='color:#b00'>cannot build this design:</b> {html.escape(result['error'])}"
+    weighted = [r for r in result["rows"] if r.params]
+    names = [f"{i}: {r.layer} → {r.output_shape}" for i, r in enumerate(weighted)]
+    plot_layer_profile(fig, names, [r.params for r in weighted], [r.macs for r in weighted],
+                       title="Your CNN: layers with parameters")
+    out = result["rows"][-1].output_shape
+    return (f"{len(result['rows'])} layers, output {out}: <b>{result['params']:,} parameters</b>,"
+            f" {result['macs']:,} multiply-adds per image")
+
+
+def design_panel(spec=DESIGN_64, size=64, channels=3) -> Panel:
+    """Type a CNN in C/L/R/P/B(/G) notation; see every layer's shape, parameters and MACs.
+
+    ``Cx`` 3x3 convolution with x maps (padding 1), ``Lx`` linear layer with x units, ``R``
+    ReLU, ``P`` 2x2 max pooling, ``B`` batch norm, ``G`` global average pooling.
+    """
+    controls = {
+        "spec": widgets.Text(value=spec, description="design", continuous_update=False,
+                             layout=widgets.Layout(width="95%")),
+        "size": widgets.Dropdown(options=[32, 64, 128, 224], value=size,
+                                 description="image side"),
+        "channels": widgets.Dropdown(options=[1, 3], value=channels, description="channels"),
+    }
+    return Panel(design_counts, _draw_design, controls, figsize=(8.0, 4.2), dpi=72,
+                 axes_layout="fixed")  # plot_layer_profile sets margins for its long names

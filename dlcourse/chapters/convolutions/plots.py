@@ -1,0 +1,166 @@
+"""Plots for chapter 05: convolution windows on a grid, receptive fields, feature maps.
+
+Every function draws into the ``Axes`` or ``Figure`` it is given and returns it (the panel
+drawers return a one-line HTML summary instead).
+
+Examples
+--------
+>>> from matplotlib.figure import Figure
+>>> from dlcourse.chapters.convolutions.geometry import convolution_geometry
+>>> summary = plot_convolution(Figure(), convolution_geometry(5, 3))
+>>> "output 3 x 3" in summary
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch, Rectangle
+
+from dlcourse.backend import to_numpy
+from dlcourse.ui.images import show_images
+
+__all__ = ["plot_convolution", "plot_maps", "plot_matrix", "plot_receptive_field"]
+
+# cell kinds on the padded input grid: 0 real input, 1 zero padding, 2 never reached
+_CELLS = ListedColormap(["white", "#d9d9d9", "#f4a582"])
+_LAYER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
+
+
+def _grid(ax, rows: int, cols: int) -> None:
+    """Cell borders of a ``rows x cols`` grid drawn with ``imshow`` (pixel centres at ints)."""
+    ax.hlines(np.arange(rows + 1) - 0.5, -0.5, cols - 0.5, color="#999999", linewidth=0.5)
+    ax.vlines(np.arange(cols + 1) - 0.5, -0.5, rows - 0.5, color="#999999", linewidth=0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_matrix(ax, matrix, *, title: str = "", fmt: str = "{:g}", cmap: str = "Blues"):
+    """A small matrix as coloured cells with its numbers written in.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = plot_matrix(Figure().add_subplot(), [[6, 8], [3, 4]], title="max pool")
+    >>> [t.get_text() for t in ax.texts]
+    ['6', '8', '3', '4']
+    """
+    matrix = np.asarray(to_numpy(matrix), dtype=float)
+    ax.imshow(matrix, cmap=cmap, vmin=min(matrix.min(), 0), vmax=matrix.max() * 1.6 + 1e-12)
+    for (i, j), value in np.ndenumerate(matrix):
+        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=9)
+    _grid(ax, *matrix.shape)
+    ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
+    ax.set_ylim(matrix.shape[0] - 0.5, -0.5)
+    ax.set_title(title)
+    return ax
+
+
+def plot_convolution(fig, geom, step: int = 0) -> str:
+    """The padded input with every kernel position, and the output grid; returns a summary.
+
+    Left: real input (white), zero padding (grey), pixels no window reaches (orange, only
+    when the stride does not fit); a dot at the centre of every kernel position; window
+    number ``step`` (in reading order) outlined with its taps filled.  Right: the output
+    grid, each cell showing how many real input values its window covers (per channel).
+    """
+    ax_in, ax_out = fig.subplots(1, 2, width_ratios=[3, 2])
+    n, p, span, out = geom.input_size, geom.padding, geom.span, geom.output_size
+    cells = np.ones((geom.padded_size, geom.padded_size))
+    cells[p:p + n, p:p + n] = 0
+    reach = geom.padded_size - geom.unused  # windows end before this row/column
+    dropped = np.zeros(cells.shape, dtype=bool)
+    dropped[reach:, :] = dropped[:, reach:] = True
+    cells[dropped & (cells == 0)] = 2
+    ax_in.imshow(cells, cmap=_CELLS, vmin=0, vmax=2, interpolation="nearest")
+    _grid(ax_in, geom.padded_size, geom.padded_size)
+    centres = geom.starts + (span - 1) / 2
+    cy, cx = np.meshgrid(centres, centres, indexing="ij")
+    ax_in.scatter(cx.ravel(), cy.ravel(), s=8, color="#2166ac", label="kernel centres")
+    row, col = divmod(step % (out * out), out)
+    top, left = geom.starts[row], geom.starts[col]
+    ax_in.add_patch(Rectangle((left - 0.5, top - 0.5), span, span, fill=False, lw=2,
+                              edgecolor="#b2182b"))
+    ty, tx = np.meshgrid(top + geom.taps, left + geom.taps, indexing="ij")
+    ax_in.scatter(tx.ravel(), ty.ravel(), s=40, marker="s", color="#b2182b", alpha=0.6,
+                  label=f"window {row * out + col} (taps)")
+    ax_in.set_title(f"input {n}x{n}x{geom.in_channels}, padding {p} → "
+                    f"{geom.padded_size}x{geom.padded_size}",
+                    fontsize=10)
+    handles = [Patch(facecolor="white", edgecolor="#999999", label="input")]
+    if p:
+        handles.append(Patch(facecolor="#d9d9d9", label="zero padding"))
+    if geom.unused:
+        handles.append(Patch(facecolor="#f4a582", label="never reached"))
+    handles += ax_in.get_legend_handles_labels()[0]
+    # one row under the figure: as tall for two entries as for five (a redraw keeps the layout)
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
+               frameon=False)
+
+    ax_out.imshow(geom.output, cmap="Blues", vmin=0, vmax=geom.kernel_size ** 2 * 1.5,
+                  interpolation="nearest")
+    if out <= 10:
+        for (i, j), value in np.ndenumerate(geom.output):
+            ax_out.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8)
+    _grid(ax_out, out, out)
+    ax_out.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, lw=2,
+                               edgecolor="#b2182b"))
+    ax_out.set_title(f"output {out}x{out}x{geom.out_channels}\n(real inputs per window)",
+                     fontsize=10)
+
+    exact = geom.exact_output_size
+    formula = (f"(N − F′ + 2P)/S + 1 = ({n} − {span} + 2·{p})/{geom.stride} + 1 = "
+               f"{exact}" + ("" if geom.fits else f" ≈ {float(exact):.3g}"))
+    flag = ("" if geom.fits else
+            f" — <b style='color:#b2182b'>not an integer</b>: PyTorch rounds down and drops "
+            f"the last {geom.unused} row(s)/column(s)")
+    return (f"{formula}{flag}; output {out} x {out} x {geom.out_channels}. "
+            f"Parameters: {geom.kernel_size}·{geom.kernel_size}·{geom.in_channels}·"
+            f"{geom.out_channels} weights + {geom.out_channels} biases = <b>{geom.params:,}</b>")
+
+
+def plot_receptive_field(fig, result, image) -> str:
+    """Each layer's receptive field on the image, and the influence map; returns a summary.
+
+    ``result`` is
+    :func:`dlcourse.chapters.convolutions.receptive_fields.receptive_field_explorer`'s dict.
+    """
+    ax_img, ax_map = fig.subplots(1, 2)
+    image = to_numpy(image).squeeze()
+    ax_img.imshow(image, cmap="gray_r", interpolation="nearest")
+    for i, (layer, (top, left, size)) in enumerate(zip(result["layers"], result["boxes"],
+                                                       strict=True)):
+        color = _LAYER_COLORS[i % len(_LAYER_COLORS)]
+        ax_img.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False, lw=1.8,
+                                   edgecolor=color, label=f"{i + 1}: {layer} → {size}x{size}"))
+    ticks = np.arange(0, image.shape[-1], 7)  # few tick labels: each costs ~5 ms to render
+    ax_img.set_xticks(ticks)
+    ax_img.set_yticks(ticks)
+    ax_img.set_title("receptive field of each layer's centre neuron", fontsize=10)
+    ax_img.set_xlabel("image column")
+    ax_img.set_ylabel("image row")
+    if result["layers"]:
+        ax_img.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    ax_map.imshow(result["influence"], cmap="magma", interpolation="nearest")
+    ax_map.set_title("influence on the last neuron\n(paths through all-ones weights)",
+                     fontsize=10)
+    ax_map.set_xticks([])
+    ax_map.set_yticks([])
+    fields = " → ".join(str(row.rf) for row in result["table"]) or "1"
+    return (f"receptive field per layer: {fields}; the last layer sees "
+            f"<b>{result['rf']} x {result['rf']}</b> pixels; output sizes "
+            f"{' → '.join(map(str, result['sizes']))}")
+
+
+def plot_maps(fig, maps, titles, *, cmap: str = "RdBu_r", symmetric: bool = True):
+    """A row of images (an activation volume, one map per channel) with titles.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> len(plot_maps(Figure(), np.zeros((3, 4, 4)), ["a", "b", "c"]).axes)
+    3
+    """
+    return show_images(fig, maps, titles, ncols=len(maps), cmap=cmap, vmin=None, vmax=None,
+                       symmetric=symmetric, title_size=9)

@@ -1,0 +1,268 @@
+"""The k-nearest-neighbour classifier: remember the training set, vote among the k closest.
+
+k-NN has no parameters to learn: ``fit`` only stores the data (a *lazy* learner) and all the
+work happens in ``predict``, which measures the distance from every query to every stored
+sample.  Its one knob, ``k``, and the distance ``metric`` are *hyperparameters*, chosen on a
+validation set (see :mod:`dlcourse.chapters.learning_from_data.search`).
+
+Distances are computed for whole arrays at once (no Python loop over samples):
+
+* euclidean ``||a - b||_2`` via ``||a||^2 + ||b||^2 - 2 a.b``, one matrix product;
+* manhattan ``||a - b||_1``, one ``(n, m)`` array of ``|a_j - b_j|`` per feature ``j``;
+* cosine ``1 - a.b / (||a|| ||b||)``, which ignores the length of the vectors.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from dlcourse._validate import check_array, check_positive
+from dlcourse.backend import array_module
+from dlcourse.data import moons
+
+__all__ = ["METRICS", "DecisionGrid", "KNNDemo", "KNeighborsClassifier", "decision_grid",
+           "knn_demo", "majority_vote", "pairwise_distances"]
+
+METRICS = ("euclidean", "manhattan", "cosine")
+
+
+def _as_float(X, name: str):
+    check_array(X, name, ndim=2)
+    return X if X.dtype.kind == "f" else X.astype(array_module(X).float64)
+
+
+def pairwise_distances(A, B, metric: str = "euclidean"):
+    """Distance from every row of ``A`` to every row of ``B``.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, d)
+    B : ndarray, shape (m, d)
+    metric : {"euclidean", "manhattan", "cosine"}
+
+    Returns
+    -------
+    ndarray, shape (n, m), float; entry ``[i, j]`` is the distance of ``A[i]`` to ``B[j]``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A, B = np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1.0, 0.0]])
+    >>> pairwise_distances(A, B).tolist(), pairwise_distances(A, B, "manhattan").tolist()
+    ([[5.0, 1.0]], [[7.0, 1.0]])
+    """
+    A, B = _as_float(A, "A"), _as_float(B, "B")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A has {A.shape[1]} features but B has {B.shape[1]}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    xp = array_module(A, B)
+    if metric == "euclidean":
+        squared = (A**2).sum(1)[:, None] + (B**2).sum(1)[None, :] - 2 * A @ B.T
+        return xp.sqrt(xp.maximum(squared, 0))          # rounding can dip just below 0
+    if metric == "cosine":
+        tiny = xp.finfo(A.dtype).tiny                   # a zero vector stays zero
+        A_unit = A / xp.maximum(xp.linalg.norm(A, axis=1, keepdims=True), tiny)
+        B_unit = B / xp.maximum(xp.linalg.norm(B, axis=1, keepdims=True), tiny)
+        return 1 - A_unit @ B_unit.T
+    # manhattan: add up one feature at a time, so memory stays (n, m) instead of (n, m, d)
+    distances = xp.zeros((len(A), len(B)), dtype=xp.result_type(A, B))
+    for j in range(A.shape[1]):
+        distances += xp.abs(A[:, j, None] - B[None, :, j])
+    return distances
+
+
+def majority_vote(neighbor_labels, n_classes: int):
+    """Votes per class among each query's neighbours: the k-NN *class scores*.
+
+    Parameters
+    ----------
+    neighbor_labels : ndarray of ints, shape (n, k)
+        Class index ``0 .. n_classes - 1`` of each query's ``k`` neighbours.
+    n_classes : int
+
+    Returns
+    -------
+    ndarray of ints, shape (n, n_classes); each row sums to ``k``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> majority_vote(np.array([[2, 0, 2, 2, 2]]), 3).tolist()   # the notes' w = (1, 0, 4)
+    [[1, 0, 4]]
+    """
+    xp = array_module(neighbor_labels)
+    classes = xp.arange(n_classes)
+    return (neighbor_labels[:, :, None] == classes).sum(axis=1)
+
+
+class KNeighborsClassifier:
+    """Classify a sample by a majority vote of its ``n_neighbors`` closest training samples.
+
+    Named and used like scikit-learn's class of the same name.  Ties between classes go
+    to the class listed first in ``classes_`` (the smallest label), as in scikit-learn; when
+    several training samples lie at exactly the k-th distance, which of them count is
+    arbitrary (scikit-learn warns about the same).
+
+    Parameters
+    ----------
+    n_neighbors : int
+        ``k``, how many neighbours vote.
+    metric : {"euclidean", "manhattan", "cosine"}
+
+    Attributes
+    ----------
+    classes_ : ndarray, shape (C,)
+        The sorted labels seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]])
+    >>> y = np.array([0, 0, 0, 1, 1])
+    >>> model = KNeighborsClassifier(n_neighbors=3).fit(X, y)
+    >>> model.predict(np.array([[1.5], [9.0]])).tolist()
+    [0, 1]
+    """
+
+    def __init__(self, n_neighbors: int = 5, *, metric: str = "euclidean"):
+        check_positive(n_neighbors, "n_neighbors")
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        self.n_neighbors = int(n_neighbors)
+        self.metric = metric
+
+    def fit(self, X, y):
+        """Store the training samples ``X`` ``(n, d)`` and labels ``y`` ``(n,)``: that is all."""
+        X = _as_float(X, "X")
+        check_array(y, "y", ndim=1)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
+        if self.n_neighbors > len(X):
+            raise ValueError(f"n_neighbors={self.n_neighbors} but only {len(X)} training samples")
+        xp = array_module(X, y)
+        self.classes_ = xp.unique(y)
+        self._X = X
+        self._y = xp.searchsorted(self.classes_, y)     # labels as indices 0 .. C-1
+        return self
+
+    def kneighbors(self, X, n_neighbors: int | None = None):
+        """Distances ``(n, k)`` and training indices ``(n, k)`` of the nearest samples,
+        nearest first."""
+        if not hasattr(self, "_X"):
+            raise RuntimeError("call fit(X, y) before asking for neighbours")
+        k = self.n_neighbors if n_neighbors is None else int(n_neighbors)
+        if not 1 <= k <= len(self._X):
+            raise ValueError(f"n_neighbors must lie in 1..{len(self._X)}, got {k}")
+        distances = pairwise_distances(X, self._X, self.metric)        # (n, n_train)
+        xp = array_module(distances)
+        # partial sort: the k smallest in any order (much cheaper than sorting all), then
+        # sort just those k
+        nearest = xp.argpartition(distances, k - 1, axis=1)[:, :k]
+        d = xp.take_along_axis(distances, nearest, axis=1)              # (n, k)
+        order = xp.argsort(d, axis=1, kind="stable")
+        return xp.take_along_axis(d, order, axis=1), xp.take_along_axis(nearest, order, axis=1)
+
+    def vote_counts(self, X):
+        """Class scores ``(n, C)``: how many of the ``k`` neighbours carry each class."""
+        _, neighbors = self.kneighbors(X)
+        return majority_vote(self._y[neighbors], len(self.classes_))
+
+    def predict_proba(self, X):
+        """Vote fractions ``(n, C)``: ``vote_counts / k``, each row sums to 1."""
+        return self.vote_counts(X) / self.n_neighbors
+
+    def predict(self, X):
+        """Predicted labels ``(n,)``: the class with the most votes."""
+        votes = self.vote_counts(X)                     # (n, C)
+        return self.classes_[votes.argmax(axis=1)]
+
+    def score(self, X, y) -> float:
+        """Accuracy: the fraction of samples in ``X`` whose label ``y`` is predicted."""
+        return float((self.predict(X) == y).mean())
+
+
+class DecisionGrid(NamedTuple):
+    """A model's output on a regular grid over the plane: ``values[i, j]`` at
+    ``(xx[i, j], yy[i, j])``."""
+
+    xx: object
+    yy: object
+    values: object
+
+
+def decision_grid(model_fn, X, resolution: int = 200, *, padding: float = 0.1) -> DecisionGrid:
+    """Evaluate ``model_fn`` on a ``resolution x resolution`` grid covering the 2-D points ``X``.
+
+    Parameters
+    ----------
+    model_fn : callable
+        ``model_fn(points)`` with ``points`` of shape ``(resolution**2, 2)`` returns one value
+        per point (a label, a score, a probability), e.g. ``model.predict``.
+    X : ndarray, shape (n, 2)
+        The data the grid must cover; the grid extends ``padding`` times the data's range
+        beyond it on each side.
+    resolution : int
+        Grid points per axis.
+
+    Returns
+    -------
+    DecisionGrid
+        ``xx``, ``yy`` and ``values``, each of shape ``(resolution, resolution)``; draw with
+        ``imshow`` or ``contourf(xx, yy, values)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    >>> grid = decision_grid(lambda p: p[:, 0] > 0.5, X, resolution=3, padding=0.0)
+    >>> grid.xx[0].tolist(), grid.values.astype(int).tolist()
+    ([0.0, 0.5, 1.0], [[0, 0, 1], [0, 0, 1], [0, 0, 1]])
+    """
+    X = _as_float(X, "X")
+    if X.shape[1] != 2:
+        raise ValueError(f"X must hold 2-D points, got {X.shape[1]} features")
+    check_positive(resolution, "resolution")
+    xp = array_module(X)
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = padding * (high - low)
+    xs = xp.linspace(low[0] - pad[0], high[0] + pad[0], resolution, dtype=X.dtype)
+    ys = xp.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=X.dtype)
+    xx, yy = xp.meshgrid(xs, ys)
+    values = model_fn(xp.stack([xx.ravel(), yy.ravel()], axis=1))
+    return DecisionGrid(xx, yy, xp.asarray(values).reshape(resolution, resolution))
+
+
+class KNNDemo(NamedTuple):
+    """What the k-NN panel shows: the settings, the data, the decision regions and both
+    accuracies."""
+
+    k: int
+    metric: str
+    X_train: object
+    y_train: object
+    X_val: object
+    y_val: object
+    grid: DecisionGrid
+    train_accuracy: float
+    val_accuracy: float
+
+
+def knn_demo(k: int = 5, metric: str = "euclidean", noise: float = 0.3, *, n: int = 200,
+             resolution: int = 100, seed: int = 0) -> KNNDemo:
+    """k-NN on two interleaved half-moons: decision regions, training and validation accuracy.
+
+    ``n`` noisy moon points train the classifier and ``n`` more from the same distribution
+    validate it.  With ``k = 1`` every training point is its own nearest neighbour, so the
+    training accuracy is 100 % however noisy the data; the validation accuracy tells the truth.
+
+    >>> demo = knn_demo(k=1, noise=0.3, resolution=10)
+    >>> demo.train_accuracy, demo.grid.values.shape
+    (1.0, (10, 10))
+    """
+    X, y = moons(2 * n, noise=noise, seed=seed)
+    X_train, y_train, X_val, y_val = X[:n], y[:n], X[n:], y[n:]
+    model = KNeighborsClassifier(k, metric=metric).fit(X_train, y_train)
+    grid = decision_grid(model.predict, X, resolution)
+    return KNNDemo(k, metric, X_train, y_train, X_val, y_val, grid,
+                   model.score(X_train, y_train), model.score(X_val, y_val))

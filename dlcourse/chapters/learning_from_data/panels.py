@@ -1,0 +1,54 @@
+"""Chapter 01 panels: k-NN decision regions, and grid vs random hyperparameter search.
+
+Each panel wires a tested compute function
+(:func:`dlcourse.chapters.learning_from_data.knn.knn_demo`,
+:func:`dlcourse.chapters.learning_from_data.search.compare_search`) to a drawer in
+:mod:`dlcourse.chapters.learning_from_data.plots`.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from dlcourse.chapters.learning_from_data.knn import METRICS, knn_demo
+from dlcourse.chapters.learning_from_data.plots import plot_knn_demo, plot_search
+from dlcourse.chapters.learning_from_data.search import compare_search
+from dlcourse.ui.panel import Panel
+
+__all__ = ["knn_panel", "search_panel"]
+
+
+def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
+              seed: int = 0) -> Panel:
+    """Sliders for k, the distance metric and the noise of the two-moons data; the plot
+    shows the decision regions, the summary the training and validation accuracy.
+
+    >>> panel = knn_panel()
+    >>> panel.controls["k"].value = 1
+    >>> panel.result.train_accuracy
+    1.0
+    """
+    controls = {
+        "k": widgets.IntSlider(value=k, min=1, max=51, step=2, description="k"),
+        "metric": widgets.Dropdown(options=METRICS, value=metric, description="metric"),
+        "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.8, step=0.05,
+                                     description="noise"),
+    }
+    return Panel(lambda k, metric, noise: knn_demo(k, metric, noise, seed=seed), plot_knn_demo,
+                 controls, figsize=(7.5, 4.2))
+
+
+def search_panel(*, budget: int = 16, seed: int = 1) -> Panel:
+    """A budget slider: grid and random search spend the same number of trials on a problem
+    where only one of two hyperparameters matters; the seed slider draws another random
+    search (and another set of repeats for the band).
+
+    >>> panel = search_panel(budget=9)
+    >>> len(panel.result.random.points)
+    9
+    """
+    controls = {
+        "budget": widgets.IntSlider(value=budget, min=1, max=100, description="budget (trials)"),
+        "seed": widgets.IntSlider(value=seed, min=0, max=20, description="random seed"),
+    }
+    return Panel(compare_search, plot_search, controls, figsize=(10.0, 4.3))

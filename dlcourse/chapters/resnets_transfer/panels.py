@@ -1,0 +1,80 @@
+"""Chapter 08 panel: pick a depth, compare a plain net and a ResNet of that depth.
+
+Training a 56-layer net takes seconds, far too long for a slider, so the panel works on
+runs trained beforehand
+(:func:`dlcourse.chapters.resnets_transfer.residual.degradation_experiment`), one plain and one
+residual run per depth; an update only looks the depth up and redraws.
+
+Examples
+--------
+>>> import numpy as np
+>>> from dlcourse.chapters.resnets_transfer.residual import DepthRun
+>>> def run(depth, residual):
+...     ones = np.ones(2 * depth - 3)
+...     return DepthRun(depth, residual, np.ones(6), np.ones(2), 1.0, 1.0, ones, ones)
+>>> runs = {d: {"plain": run(d, False), "residual": run(d, True)} for d in (8, 14)}
+>>> panel = depth_panel(runs)
+>>> panel.controls["depth"].value = 14; panel.result["depth"]
+14
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from dlcourse.chapters.resnets_transfer.plots import plot_depth_losses, plot_gradient_norms
+from dlcourse.ui.panel import Panel
+
+__all__ = ["depth_comparison", "depth_panel"]
+
+WHEN = {"at initialisation": "init", "after training": "trained"}
+
+
+def depth_comparison(runs: dict, depth: int, when: str = "init") -> dict:
+    """The panel's compute: the two runs of ``depth`` and the numbers to compare.
+
+    Returns ``depth``, ``when``, ``runs`` (``{"plain": run, "residual": run}``), and per kind
+    the final-epoch loss, the test accuracy and the ratio of the gradient norm of the first
+    convolution to that of the last one (``first_to_last``: far from 1 means the layers
+    near the input get a very different signal from those near the output).
+    """
+    if depth not in runs:
+        raise ValueError(f"no runs for depth {depth}; trained depths are {sorted(runs)}")
+    if when not in WHEN.values():
+        raise ValueError(f"when must be one of {list(WHEN.values())}, got {when!r}")
+    pair = runs[depth]
+    summary = {}
+    for kind, run in pair.items():
+        norms = run.grad_norms_init if when == "init" else run.grad_norms_trained
+        summary[kind] = {"final_loss": float(run.epoch_losses[-1]),
+                         "test_accuracy": run.test_accuracy,
+                         "first_to_last": float(norms[0] / norms[-1])}
+    return {"depth": depth, "when": when, "runs": pair, "summary": summary}
+
+
+def _draw(fig, result):
+    fig.subplotpars.update(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
+    loss_ax, grad_ax = fig.subplots(1, 2)
+    plot_depth_losses(loss_ax, result["runs"])
+    plot_gradient_norms(grad_ax, result["runs"], when=result["when"])
+    parts = [f"<b>{result['runs'][kind].name}</b>: final loss {s['final_loss']:.3f}, "
+             f"test accuracy {s['test_accuracy']:.1%}, "
+             f"first/last layer gradient {s['first_to_last']:.2g}"
+             for kind, s in result["summary"].items()]
+    return "; ".join(parts)
+
+
+def depth_panel(runs: dict, depth: int | None = None, when: str = "init") -> Panel:
+    """Depth slider over the trained depths of ``runs``; loss curves and gradient norms.
+
+    ``runs`` maps depth to ``{"plain": DepthRun, "residual": DepthRun}``, as returned by
+    :func:`dlcourse.chapters.resnets_transfer.residual.degradation_experiment`.
+    """
+    depths = sorted(runs)
+    controls = {
+        "depth": widgets.SelectionSlider(options=depths, value=depth or depths[-1],
+                                         description="depth"),
+        "when": widgets.Dropdown(options=WHEN, value=when, description="gradients"),
+    }
+    return Panel(lambda depth, when: depth_comparison(runs, depth, when), _draw, controls,
+                 figsize=(8.0, 3.0), dpi=72, axes_layout="fixed")

@@ -1,0 +1,120 @@
+"""Plots for chapter 08: plain vs residual training curves, gradient norms, transfer curves.
+
+Each function draws into a matplotlib ``Axes`` (or ``Figure``) it is given and returns it.
+The runs come from :func:`dlcourse.chapters.resnets_transfer.residual.degradation_experiment`, the
+transfer curves
+from :func:`dlcourse.chapters.resnets_transfer.transfer.transfer_experiment`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+__all__ = ["plot_degradation", "plot_depth_losses", "plot_gradient_norms", "plot_transfer",
+           "smooth"]
+
+KIND_STYLE = {"plain": {"color": "tab:red"}, "residual": {"color": "tab:blue"}}
+
+
+def smooth(values, window: int = 5) -> np.ndarray:
+    """Running mean over ``window`` steps (shorter at the start), same length as ``values``.
+
+    >>> smooth([0.0, 2.0, 4.0], window=2).tolist()
+    [0.0, 1.0, 3.0]
+    """
+    values = np.asarray(values, dtype=float)
+    sums = np.cumsum(np.concatenate([[0.0], values]))
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+def _spread(ys, gap: float) -> list[float]:
+    """Move sorted label heights ``ys`` up just enough that neighbours are ``gap`` apart.
+
+    >>> _spread([0.0, 0.01, 0.5], gap=0.1)
+    [0.0, 0.1, 0.5]
+    """
+    out = []
+    for y in ys:
+        out.append(y if not out else max(y, out[-1] + gap))
+    return out
+
+
+def plot_depth_losses(ax, runs: dict, *, window: int = 5):
+    """Training loss per step (smoothed) of the plain and residual run of one depth."""
+    for kind, run in runs.items():
+        steps = np.arange(1, len(run.step_losses) + 1)
+        ax.plot(steps, smooth(run.step_losses, window), label=run.name, **KIND_STYLE[kind])
+    ax.set(xlabel="training step (minibatch of 64)", ylabel="training loss (cross-entropy)",
+           title="Training loss", ylim=(0, None))
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_gradient_norms(ax, runs: dict, *, when: str = "init"):
+    """Gradient norm of every main-path convolution, input (left) to output (right), log y."""
+    every = []
+    for kind, run in runs.items():
+        norms = run.grad_norms_init if when == "init" else run.grad_norms_trained
+        ax.semilogy(np.arange(1, len(norms) + 1), norms, label=run.name,
+                    **KIND_STYLE[kind])
+        every.extend(norms)
+    low, high = np.log10([min(every), max(every)])
+    low, high = np.floor(low), max(np.ceil(high), np.floor(low) + 1)
+    ax.set_ylim(10.0 ** low, 10.0 ** high)        # whole decades, so both ends are labelled
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))   # no mathtext: faster
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    moment = "at initialisation" if when == "init" else "after training"
+    ax.set(xlabel="convolution (1 = nearest the input)", ylabel="‖∂L/∂W‖",
+           title=f"Gradient norm per layer, {moment}")
+    ax.legend(loc="best")
+    return ax
+
+
+def plot_degradation(fig, experiment: dict):
+    """Left: loss per epoch for every depth and kind; right: final losses against depth."""
+    left, right = fig.subplots(1, 2)
+    depths = sorted(experiment)
+    shades = np.linspace(0.45, 1.0, len(depths))
+    ends = []                                     # (final loss, name, colour) for the labels
+    for depth, shade in zip(depths, shades, strict=True):
+        for kind, run in experiment[depth].items():
+            epochs = np.arange(1, len(run.epoch_losses) + 1)
+            color = KIND_STYLE[kind]["color"]
+            left.plot(epochs, run.epoch_losses, "-" if kind == "plain" else "--", color=color,
+                      alpha=shade)
+            ends.append((run.epoch_losses[-1], run.name, color))
+    ends.sort()
+    top = max(max(run.epoch_losses) for pair in experiment.values() for run in pair.values())
+    label_y = _spread([y for y, _, _ in ends], gap=0.045 * top)
+    for (_, name, color), y in zip(ends, label_y, strict=True):
+        left.annotate(name, (epochs[-1], y), xytext=(4, 0), textcoords="offset points",
+                      va="center", fontsize="small", color=color)
+    left.set(xlabel="epoch", ylabel="mean training loss", ylim=(0, None),
+             xticks=epochs, xlim=(0.8, epochs[-1] + 0.9),
+             title="Training loss per epoch (plain solid, ResNet dashed)")
+    for kind in ("plain", "residual"):
+        final = [experiment[d][kind].epoch_losses[-1] for d in depths]
+        right.plot(depths, final, "o-", label=kind, **KIND_STYLE[kind])
+    right.set(xlabel="depth (weighted layers, 6n + 2)", ylabel="final training loss",
+              title="Deeper plain nets train worse", xticks=depths, ylim=(0, None))
+    right.legend()
+    return fig
+
+
+def plot_transfer(ax, result):
+    """Test accuracy against labelled target examples per class, one line per strategy."""
+    markers = {"scratch": "s", "feature extraction": "o", "freeze first block": "^",
+               "fine-tuning": "D"}
+    for strategy, accuracy in result.accuracy.items():
+        ax.plot(result.per_class, accuracy, marker=markers.get(strategy, "o"),
+                label=f"{strategy} ({result.trainable[strategy]} trainable)")
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(result.per_class, [str(n) for n in result.per_class])
+    ax.set(xlabel="labelled target examples per class (digits 5-9)",
+           ylabel="test accuracy", title="Transfer from digits 0-4 to digits 5-9")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax

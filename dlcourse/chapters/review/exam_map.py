@@ -1,0 +1,474 @@
+"""Every question of the exam notes, in our own words, with where the course answers it.
+
+The notes (``shared/seeds/*.txt``: a student's exam notes and flashcards) are cited by file
+prefix and line, e.g. ``"000:169"`` is line 169 of ``000_*.txt``.  Links point to notebook
+sections as JupyterLab anchors (the heading with spaces replaced by ``-``).  Questions the
+course does not answer yet are listed in :data:`NOT_COVERED`, never silently dropped.
+
+>>> from dlcourse.chapters.review import exam_map
+>>> len(exam_map.by_chapter()[5]) > 10
+True
+>>> exam_map.anchor("## 7 · Counting parameters")
+'7-·-Counting-parameters'
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+NOTEBOOKS = {0: "00_welcome", 1: "01_learning_from_data", 2: "02_perceptron_mlp",
+             3: "03_backprop", 4: "04_optimisation", 5: "05_convolutions",
+             6: "06_architectures", 7: "07_training_deep_nets", 8: "08_resnets_transfer",
+             9: "09_segmentation", 10: "10_detection", 11: "11_gans", 12: "12_review"}
+
+
+class Question(NamedTuple):
+    """One question of the notes (several near-identical ones share an entry)."""
+
+    chapter: int
+    text: str                  # our paraphrase, never the notes' wording
+    link: str                  # notebooks/NN_name.ipynb#Anchor ('' if not covered)
+    sources: tuple[str, ...]   # "file-prefix:line" in shared/seeds
+    code: str = ""             # a dlcourse expression that computes the asked number
+    section: str = ""          # the heading the link points to
+
+
+def anchor(heading: str) -> str:
+    """JupyterLab's anchor of a markdown heading: the text with spaces replaced by ``-``."""
+    return heading.lstrip("#").strip().replace(" ", "-")
+
+
+def _at(chapter: int, heading: str) -> str:
+    return f"notebooks/{NOTEBOOKS[chapter]}.ipynb#{anchor(heading)}"
+
+
+def _q(chapter, heading, text, *sources, code=""):
+    return Question(chapter, text, _at(chapter, heading), sources, code, heading)
+
+
+# Section headings (checked against the notebooks by tests/chapters/review/test_exam_map.py).
+S1 = {
+    "tasks": "1 Three tasks, three kinds of target",
+    "kinds": "2 Kinds of learning and kinds of problems",
+    "hard": "3 Why image classification is hard",
+    "split": "4 Training, validation and test sets",
+    "knn": "5 k-nearest neighbours",
+    "search": "6 Hyperparameters: grid search vs random search",
+    "features": "7 Features: pixels, Sobel, Gabor, HoG, PCA",
+    "pipeline": "8 The traditional pipeline vs the deep pipeline",
+    "linear": "9 Parametric models: the linear classifier",
+    "softmax": "10 From scores to probabilities: softmax",
+    "entropy": "11 Entropy and cross-entropy",
+    "sigmoid": "12 Sigmoid and logistic regression",
+}
+S2 = {
+    "neuron": "1 · From a biological to an artificial neuron",
+    "act": "2 · Activation functions and their derivatives",
+    "sat": "3 · Saturation",
+    "zc": "4 · The zero-centering problem",
+    "dying": "5 · Dying ReLUs",
+    "bias": "6 · Why a bias?",
+    "rosenblatt": "7 · Rosenblatt's perceptron",
+    "vs": "8 · Perceptron vs neuron",
+    "xor": "9 · Linear separability and XOR",
+    "mlp": "10 · An MLP solves XOR",
+    "multi": "11 · A multiclass output layer",
+    "zero": "12 · Zero initialisation and the symmetry problem",
+    "structures": "13 · Feedforward, residual and recurrent networks",
+    "capacity": "14 · Capacity: width and depth",
+}
+S3 = {
+    "two": "1 · Two ways to get a gradient",
+    "chain": "2 · The chain rule: upstream gradient × local gradient",
+    "cache": "4 · The forward pass caches, the backward pass reuses",
+    "paths": "5 · Naive: sum over all paths. Smart: reverse mode",
+    "matrix": "9 · Backprop in matrix form: linear, ReLU, softmax + cross-entropy",
+    "conv": "11 · Backprop through a convolution is a convolution with the flipped kernel",
+}
+S4 = {
+    "losses": "1 · Losses",
+    "nll": "2 · What the losses mean: negative log-likelihoods",
+    "lr": "3 · Gradient, learning rate and step size",
+    "quad": "4 · Gradient descent on a poorly conditioned quadratic",
+    "batch": "5 · Batch, minibatch and stochastic gradient descent",
+    "loop": "6 · The training/validation loop",
+    "momentum": "7 · Momentum and Nesterov",
+    "adaptive": "8 · Adaptive learning rates: AdaGrad, RMSProp, Adam, AdaMax, NAdam",
+    "minima": "10 · Local minima, saddle points and plateaus",
+    "decay": "12 · Learning-rate decay schedules",
+    "trap": "13 · The trap: vanishing and exploding gradients are not caused by the "
+            "learning rate",
+}
+S5 = {
+    "fc": "1 · Why not a fully connected layer?",
+    "local": "2 · Locality, weight sharing, translation equivariance",
+    "xcorr": "3 · Convolution or cross-correlation?",
+    "maps": "4 · Activation maps and activation volumes",
+    "size": "5 · Output size, and when it does not fit",
+    "modes": "6 · Valid, same, full, strided and dilated convolutions",
+    "params": "7 · Counting parameters",
+    "one": "8 · 1×1 convolutions: channel mixing and bottlenecks",
+    "pool": "9 · Pooling",
+    "rf": "10 · Receptive fields",
+}
+S6 = {
+    "layout": "1 · The typical layout, seen in LeNet-5",
+    "gap": "2 · Flattening vs global average pooling",
+    "imagenet": "3 · ImageNet and the ILSVRC",
+    "alexnet": "4 · AlexNet (2012) and ZFNet (2013)",
+    "vgg": "5 · VGG-16/19: only 3×3 convolutions",
+    "inception": "6 · GoogLeNet and the Inception module",
+    "resnet": "7 · ResNet",
+    "compare": "8 · All architectures side by side, against the published counts",
+    "design": "9 · Design a CNN for 64×64 RGB images and 10 classes",
+    "filters": "11 · Learned filters and feature maps",
+}
+S7 = {
+    "init": "1 · Weight initialisation: zero, small random, Xavier, He",
+    "vanish": "4 · Vanishing and exploding gradients are products of local gradients",
+    "bias": "5 · Bias initialisation",
+    "selu": "6 · SELU: self-normalising networks",
+    "norm": "7 · Data normalisation: training statistics only",
+    "bn": "8 · Batch normalisation",
+    "ics": "9 · Internal covariate shift",
+    "dropout": "10 · Dropout: inverted scaling, train vs test",
+    "l1l2": "11 · L2 weight decay vs L1: weight histograms",
+    "early": "12 · Overfitting and early stopping",
+    "aug": "13 · Data augmentation for digits",
+    "bv": "14 · Bias, variance, capacity and training-set size",
+    "imb": "15 · Imbalanced data",
+    "mtl": "16 · Multi-task learning: hard vs soft parameter sharing",
+}
+S8 = {
+    "degradation": "1 · The degradation problem",
+    "block": "2 · The residual block and why its gradient flows",
+    "bottleneck": "4 · Basic vs bottleneck block",
+    "sum": "6 · Merging by sum (ResNet) or by concatenation (DenseNet)",
+    "transfer": "7 · Transfer learning",
+}
+S9 = {
+    "dense": "1 · Dense prediction: a class for every pixel",
+    "unet": "2 · Encoder–decoder and U-Net",
+    "interp": "3 · Upsampling by interpolation: nearest neighbour and bilinear",
+    "tconv": "4 · Transposed convolution: the notes' example, both ways",
+    "shuffle": "5 · Sub-pixel convolution (pixel shuffle), and four upsamplings side by side",
+}
+S10 = {
+    "sliding": "2 · The sliding-window detector and its cost",
+    "layouts": "6 · How many numbers does YOLO predict? Two layouts",
+}
+S11 = {
+    "players": "1 · Two players: a generator and a discriminator",
+    "anomaly": "7 · Anomaly detection: what the generator *cannot* draw",
+}
+S12 = {
+    "dims": "3 · 2-D, 2.5-D and 3-D CNNs",
+    "labels": "4 · Labelling medical data",
+    "cam": "5 · Explaining a CNN with class activation maps",
+    "fair": "6 · Fairness: accuracy per subgroup",
+}
+
+
+def _chapter(chapter: int, headings: dict):
+    def make(key, text, *sources, code=""):
+        return _q(chapter, headings[key], text, *sources, code=code)
+    return make
+
+
+c1, c2, c3, c4 = _chapter(1, S1), _chapter(2, S2), _chapter(3, S3), _chapter(4, S4)
+c5, c6, c7, c8 = _chapter(5, S5), _chapter(6, S6), _chapter(7, S7), _chapter(8, S8)
+c9, c10, c11, c12 = _chapter(9, S9), _chapter(10, S10), _chapter(11, S11), _chapter(12, S12)
+
+QUESTIONS: tuple[Question, ...] = (
+    # 01 Learning from data
+    c1("tasks", "What does image classification ask for, and how is object detection "
+       "different from it?", "001:3", "001:8"),
+    c1("hard", "Name five or more reasons why classifying images is hard, each with an "
+       "example.", "001:3"),
+    c1("split", "Why split labelled data into training, validation and test sets, and what is "
+       "each one for?", "001:27"),
+    c1("kinds", "Supervised, unsupervised and reinforcement learning: what distinguishes "
+       "them?", "000:9"),
+    c1("kinds", "Regression, classification, clustering: which problem is which, and is "
+       "segmentation really clustering? (it is supervised per-pixel classification)",
+       "000:13"),
+    c1("pipeline", "How does deep learning relate to machine learning, and what does it do "
+       "differently?", "000:1"),
+    c1("pipeline", "Why learn vision tasks from data at all, and what is a learning "
+       "algorithm in image classification?", "001:65"),
+    c1("pipeline", "Walk through the classical image-classification pipeline and contrast "
+       "it with the deep one.", "001:203"),
+    c1("pipeline", "What is representation learning, why do we want it, and how is deep "
+       "learning defined through it?", "001:794"),
+    c1("search", "What are hyperparameters (name three for CNNs), why tune them, and how do "
+       "grid and random search work?", "001:86", "001:101"),
+    c1("knn", "Explain k-nearest neighbours with a 2-D two-class sketch of its decision "
+       "boundary, and its limitations.", "001:123"),
+    c1("features", "Why do vector-input learners struggle with raw images; what are "
+       "features, and what separates low-level from high-level ones?", "001:165"),
+    c1("linear", "What makes a model parametric, what do its parameters do and how are they "
+       "fitted?", "001:218"),
+    c1("linear", "Describe a linear classifier's weights and biases, and sketch its decision "
+       "lines for three separable classes in 2-D.", "001:253"),
+    c1("softmax", "What are class scores, and why turn them into probabilities with "
+       "softmax?", "001:135", code="F.softmax(np.array([1.0, 0.0, 4.0])).round(4)"),
+    c1("softmax", "What does a softmax output layer guarantee about its outputs?", "002:19"),
+    c1("entropy", "What is a loss for; what does cross-entropy measure; what must labels "
+       "and scores satisfy for it?", "001:302"),
+    c1("entropy", "Write the softmax (cross-entropy) loss and explain how it punishes a low "
+       "probability for the true class.", "000:73"),
+    c1("entropy", "Why is a cross-entropy block attached to the network during training?",
+       "004:2"),
+    c1("sigmoid", "State the logistic sigmoid and what it is used for.", "000:17"),
+    # 02 Neurons, perceptron, XOR, MLP
+    c2("neuron", "What is an artificial neuron and what are its parts?", "000:21"),
+    c2("act", "What is an activation function for, and which ones are common?", "000:24",
+       "000:25", "002:97"),
+    c2("act", "Which function mimics the all-or-nothing firing of a biological neuron?",
+       "002:2"),
+    c2("act", "Why is the signum function useless for gradient-based learning?", "002:4"),
+    c2("act", "Define ReLU by its formula.", "000:183"),
+    c2("sat", "Which gradient problems does ReLU avoid that sigmoid suffers from?", "004:9"),
+    c2("zc", "What is the zero-centering problem and how is it fixed?", "002:65", "002:68"),
+    c2("dying", "What is a dying ReLU?", "002:70"),
+    c2("bias", "Why learn a bias term?", "002:14"),
+    c2("rosenblatt", "What does Rosenblatt's perceptron minimise?", "002:11"),
+    c2("vs", "How does a perceptron differ from a neuron?", "000:34"),
+    c2("xor", "What is XOR and why can a single-layer model not solve it?", "000:48"),
+    c2("mlp", "Describe the layers of a neural network: input, hidden, output.", "000:38"),
+    c2("mlp", "What is a multilayer perceptron and why do we need one?", "000:43"),
+    c2("mlp", "Define an MLP, what its units compute, and why plain MLPs do not scale to "
+       "images.", "001:755", "001:785"),
+    c2("multi", "How does a layer of neurons classify into many classes?", "000:46"),
+    c2("multi", "What decides the output function of a CNN classifier (softmax vs "
+       "sigmoid)?", "002:84"),
+    c2("zero", "Should all weights start at zero? Why not?", "000:61"),
+    c2("structures", "Name three ways to wire a network (feedforward, residual, "
+       "recurrent).", "000:51"),
+    c2("structures", "Define a feedforward network and its unit types; how is a linear "
+       "model a network?", "001:706"),
+    c2("capacity", "What do we gain by making a network deeper, and why?", "002:25", "002:28"),
+    # 03 Backpropagation
+    c3("two", "Numerical vs analytic gradients: how does each work and what does each "
+       "cost?", "001:984"),
+    c3("chain", "How does backpropagation work, in equations (upstream × local "
+       "gradient)?", "000:87"),
+    c3("chain", "What is the upstream gradient at the loss itself? (1)", "000:98"),
+    c3("chain", "What does backpropagation compute?", "002:31"),
+    c3("paths", "Why is backpropagation better than summing over all paths, and what "
+       "happens at one node?", "001:1069"),
+    c3("conv", "How do gradients flow back through a convolutional layer?", "002:106"),
+    # 04 Losses and optimisation
+    c4("losses", "Which losses did we meet (MSE, RMSE, cross-entropy)?", "000:66"),
+    c4("losses", "Standard losses for classification and for regression?", "002:39",
+       "002:42"),
+    c4("lr", "What does gradient descent do, and how?", "000:82", "000:84"),
+    c4("lr", "What is the learning rate's effect (too small, too large)?", "000:100"),
+    c4("lr", "Why optimise; how does gradient descent work; what is a gradient; learning "
+       "rate vs step size?", "001:423", "001:472"),
+    c4("lr", "What does the gradient tell us during the backward pass?", "004:4"),
+    c4("quad", "Trace gradient descent on a given contour plot from a starting point.",
+       "001:508"),
+    c4("batch", "Batch vs minibatch vs stochastic gradient descent, effect of the batch "
+       "size, and pseudo-code of a training/validation loop.", "001:658", "001:684",
+       "002:44", "002:48", "002:51"),
+    c4("loop", "List the steps of one training iteration.", "000:55", "002:54"),
+    c4("momentum", "Why add momentum, and what is Nesterov momentum?", "000:103", "000:111",
+       "002:60", "002:63"),
+    c4("adaptive", "Which optimisers did we learn; what do AdaGrad, RMSProp and Adam do?",
+       "000:125", "000:130", "000:136", "000:140"),
+    c4("adaptive", "How does Adam differ from momentum SGD and why is it better?", "001:696"),
+    c4("minima", "Local vs global minimum: are local minima a real problem in deep nets?",
+       "001:593"),
+    c4("minima", "How does the initialisation matter for convex and for non-convex "
+       "problems?", "002:202", "002:205"),
+    c4("decay", "What is learning-rate decay and why use it?", "001:1371"),
+    c4("trap", "What are exploding and vanishing gradients? (not a learning-rate effect)",
+       "002:33", "002:36"),
+    # 05 Convolutions and sizing
+    c5("fc", "Why are fully connected layers a poor fit for images?", "000:154", "000:158",
+       "002:73", "003:1", "003:5", "004:16", code="sizing.linear_params(256 * 256 * 3, 1000)"),
+    c5("local", "What properties of images do convolutions exploit (locality, weight "
+       "sharing, translation)?", "003:7", "003:11", "003:19", "003:29", "004:12", "002:79"),
+    c5("local", "Locally connected vs convolutional layers: what differs?", "004:19"),
+    c5("local", "What do conv layers compute, how do they differ from linear layers, and "
+       "which activation do they use?", "001:821"),
+    c5("xcorr", "What is a convolution, as a formula in 1-D and 2-D?", "003:23", "003:27",
+       "003:28"),
+    c5("maps", "What is a convolutional layer and what does it do?", "000:163", "002:92"),
+    c5("maps", "What is an activation (feature, response) map and how large is it?",
+       "000:178", "003:31", "004:27"),
+    c5("maps", "How many activation maps does a layer produce, and what does '10 kernels' "
+       "mean?", "003:34", "003:69", "004:32"),
+    c5("maps", "What is an image to a CNN (an H×W×C volume)?", "003:9"),
+    c5("size", "Output size of a 32×32×3 input for kernels F = 1, 3, 7, 11?", "000:169",
+       code="[sizing.conv_output_size(32, f) for f in (1, 3, 7, 11)]"),
+    c5("size", "And for a 32×32 kernel?", "000:170", code="sizing.conv_output_size(32, 32)"),
+    c5("size", "Which settings decide the output size, and what is the formula?", "003:51",
+       "003:60", "000:186"),
+    c5("modes", "What is padding, why use it, and how do we keep the size unchanged?",
+       "000:192", "000:232", "003:56", "003:65",
+       code="sizing.same_padding(3), sizing.conv_output_size(32, 3, padding=1)"),
+    c5("modes", "Valid, same, full convolution: output sizes and the catch with full.",
+       "004:34", "004:40", "004:43", "004:46", "004:50",
+       code="[sizing.conv_output_size(32, 3, padding=p) for p in (0, 1, 2)]"),
+    c5("params", "How many parameters do 10 filters of 5×5×3 have?", "000:196",
+       code="sizing.conv_params(3, 10, 5)"),
+    c5("params", "Weights and biases of a 3×3 conv layer with f maps on a W×H×D input; what "
+       "are feature maps for?", "001:885",
+       code="sizing.conv_params(32, 64, 3, bias=False), sizing.conv_params(32, 64, 3)"),
+    c5("one", "What is a 1×1 convolution and what is it good for?", "000:199", "002:108",
+       "002:112"),
+    c5("one", "Point-wise convolutions: two uses from the lecture.", "001:1339", "001:1359"),
+    c5("pool", "What does a pooling layer do and why; max vs average pooling.", "000:203",
+       "000:211", "002:99", "003:76", "003:81", "003:85", "003:87"),
+    c5("pool", "Compute a 2×2, stride-2 max pooling; what is global average pooling; what "
+       "can replace pooling?", "001:897",
+       code="F.max_pool2d(np.array([[[[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], "
+            "[1, 2, 3, 4]]]]), 2)[0, 0]"),
+    c5("pool", "Output size after pooling?", "003:92", code="sizing.pool_output_size(32, 2)"),
+    c5("pool", "What does max unpooling do and how?", "003:99"),
+    c5("rf", "What is a receptive field, and what does a second 3×3 layer see?", "000:214",
+       "000:217", "004:30", code="sizing.receptive_field([(3, 1), (3, 1)])"),
+    c5("rf", "Receptive field after conv-conv-pool-conv-conv (3×3, 2×2 s2)?", "001:804",
+       code="sizing.receptive_field([(3, 1), (3, 1), (2, 2), (3, 1), (3, 1)])"),
+    c5("rf", "Why does stacking layers help to extract larger features?", "000:299",
+       code="sizing.receptive_field([(3, 1)] * 3)"),
+    # 06 Architectures
+    c6("layout", "What is a CNN and what are its parts?", "000:145", "000:148", "003:13",
+       "003:49"),
+    c6("layout", "Typical CNN layout, its two stages and how they are joined.", "000:227",
+       "001:926", "002:87"),
+    c6("layout", "LeNet-5: what and how is it built?", "000:237"),
+    c6("gap", "What is global average pooling?", "000:274"),
+    c6("gap", "What does the fully connected part of a CNN do?", "002:103"),
+    c6("imagenet", "What is the ImageNet challenge?", "003:103"),
+    c6("alexnet", "AlexNet: why was it a breakthrough and what is its structure?", "000:241",
+       "000:245"),
+    c6("vgg", "VGG: what is special about it?", "000:252"),
+    c6("vgg", "How can a CNN be made better; why stack small filters instead of large "
+       "ones?", "002:116", "003:93"),
+    c6("inception", "GoogLeNet and the Inception module: what and why?", "000:259",
+       "000:269", "003:74"),
+    c6("resnet", "ResNet: what is special and how is it built?", "000:277"),
+    c6("compare", "Name common CNN architectures and compare their strengths.", "000:221",
+       "000:286", "003:106"),
+    c6("design", "How is CNN depth defined; design a CNN for 64×64 images and 10 classes "
+       "in C/L/R/P notation.", "001:943", "001:953"),
+    c6("filters", "What do conv layers learn, and how do features get more complex with "
+       "depth?", "003:37", "003:42", "003:46", "003:66"),
+    # 07 Training deep networks
+    c7("init", "Xavier and He initialisation: ideas and formulas; how to set weights.",
+       "000:303", "002:211", "002:216", "002:219"),
+    c7("vanish", "What is the vanishing-gradient problem and what helps against it?",
+       "000:114", "000:118"),
+    c7("vanish", "What causes exploding and vanishing gradients, and how are they avoided?",
+       "001:1257"),
+    c7("bias", "How should biases be initialised?", "002:208"),
+    c7("selu", "What is a self-normalising network?", "002:190"),
+    c7("norm", "Why and how normalise data (train statistics only); which methods?",
+       "001:1211", "002:169", "002:172", "002:176"),
+    c7("bn", "What is batch normalisation, what does it bring, and where does it go?",
+       "000:291", "001:1231", "002:181"),
+    c7("ics", "Covariate shift and internal covariate shift: what and why?", "000:123",
+       "002:184", "002:186"),
+    c7("dropout", "What is dropout, why does it work and where is it used; how does weight "
+       "decay differ?", "001:1163", "002:7", "002:195", "002:197"),
+    c7("l1l2", "Regularisation in the loss: L1 vs L2 and their effect on weights.",
+       "002:158", "002:160", "002:163"),
+    c7("early", "What is overfitting, how to fight it, and when should training stop "
+       "(validation loss, not training loss)?", "001:1123", "001:1134", "004:6"),
+    c7("early", "Optimisation goal vs learning goal: sketch training/test error for each.",
+       "001:1103"),
+    c7("aug", "Which augmentations suit a digit classifier, and which do not?", "001:1134",
+       "002:154"),
+    c7("bv", "Bias–variance trade-off, capacity, and the effect of more data.", "002:119",
+       "002:124", "002:134", "002:137", "002:142"),
+    c7("imb", "What is class imbalance, what harm does it do and how is it handled?",
+       "001:1383"),
+    c7("mtl", "Multi-task learning: hard vs soft sharing and auxiliary tasks.", "002:236",
+       "002:238", "002:241", "002:245"),
+    # 08 ResNets and transfer learning
+    c8("degradation", "Is a deeper network always better?", "000:282"),
+    c8("block", "How do residual connections make deep networks trainable?", "000:294"),
+    c8("bottleneck", "What is inside a residual block?", "000:301"),
+    c8("sum", "Skip connections: what problem do they solve, how are signals merged, what "
+       "is a residual network?", "001:1282"),
+    c8("transfer", "What is transfer learning, how does it work, and why is it useful?",
+       "000:265", "001:1657", "002:222", "002:227", "002:230", "003:120"),
+    c8("transfer", "Plan a bird-species classifier with deep learning step by step.",
+       "001:40"),
+    c8("transfer", "With little medical training data, which two approaches help most "
+       "(transfer learning, augmentation)?", "001:1717"),
+    # 09 Segmentation
+    c9("dense", "What is semantic segmentation, how are such CNNs built, which special "
+       "layers do they need?", "001:1490"),
+    c9("tconv", "Transposed convolution of the given I and K with stride 2, padding 1.",
+       "001:1502",
+       code="F.conv_transpose2d(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), "
+            "np.array([[[[0.0, 1.0, 0.0], [1.0, 2.0, 1.0], [1.0, 1.0, 1.0]]]]), "
+            "stride=2, padding=1)[0, 0]"),
+    c9("shuffle", "Which upsampling methods exist; how does sub-pixel convolution work?",
+       "001:1570"),
+    c9("unet", "What is a U-Net, where are its skip connections and why?", "001:1631"),
+    # 10 Detection
+    c10("sliding", "Define object detection; how can a classifier detect, and at what cost?",
+        "001:1416"),
+    c10("layouts", "How does YOLO work; what does it output for 2 boxes and 5 classes; which "
+        "post-processing follows?", "001:1444", "001:1456", "001:1470",
+        code="detection.yolo_output_size(1, 2, 5), "
+             "detection.yolo_output_size(1, 2, 5, layout='anchors')"),
+    # 11 GANs
+    c11("players", "What is a GAN, what are its parts, and how is it trained?", "001:1649"),
+    c11("anomaly", "Which architecture finds anomalies in medical images, and how?",
+        "001:1687"),
+    # 12 Review: medical imaging, XAI, fairness
+    c12("dims", "2-D vs 2.5-D vs 3-D CNNs: inputs and parameter counts.", "001:1711",
+        code="review.cnn_dimensionality_table()"),
+    c12("labels", "How can deep learning help to obtain labels; how to ease medical "
+        "annotation?", "001:1665"),
+    c12("labels", "Challenges of medical image data, three medical uses, and using little "
+        "data well.", "001:1697"),
+    c12("labels", "Expert vs non-expert labellers: pros and cons, and an alternative to "
+        "manual expert labels.", "001:1727"),
+    c12("cam", "What does XAI mean (transparency, explainability, bias)?", "001:1752"),
+)
+
+NOT_COVERED: tuple[Question, ...] = (
+    Question(1, "Name application fields of deep learning (e.g. remote sensing).", "",
+             ("000:3",)),
+    Question(1, "How do people recognise and classify objects?", "", ("003:10",)),
+    Question(12, "Unsupervised vs supervised learning for medical data, and where "
+             "reinforcement learning is used in medicine.", "", ("001:1679",)),
+    Question(12, "Cathy O'Neil's four levels of unfair algorithms.", "", ("001:1739",)),
+)
+
+
+def by_chapter(*, include_not_covered: bool = False) -> dict[int, list[Question]]:
+    """The questions grouped by chapter number, in course order."""
+    groups: dict[int, list[Question]] = {}
+    for question in QUESTIONS + (NOT_COVERED if include_not_covered else ()):
+        groups.setdefault(question.chapter, []).append(question)
+    return dict(sorted(groups.items()))
+
+
+def sources() -> set[str]:
+    """Every ``"file:line"`` of the notes that some entry (covered or not) accounts for."""
+    return {source for q in QUESTIONS + NOT_COVERED for source in q.sources}
+
+
+def markdown(chapter: int | None = None) -> str:
+    """A markdown list of the questions (one chapter or all) with their links."""
+    lines = []
+    for number, questions in by_chapter().items():
+        if chapter is not None and number != chapter:
+            continue
+        lines.append(f"**{NOTEBOOKS[number]}**")
+        for q in questions:
+            target = q.link.removeprefix("notebooks/")  # relative to a notebook
+            lines.append(f"- {q.text} → [§ {q.section}]({target})"
+                         + (f" · `{q.code}`" if q.code else ""))
+    if chapter is None:
+        lines.append("**Not yet covered**")
+        lines += [f"- {q.text}" for q in NOT_COVERED]
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""Chapter 12 demos: 2-D / 2.5-D / 3-D CNN inputs, agreement between annotators, fairness.
+
+>>> rows = cnn_dimensionality_table(out_channels=32)
+>>> [row.params for row in rows]  # 3x3 on one slice, 3x3 on three slices, 3x3x3 on the volume
+[320, 896, 896]
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from dlcourse import sizing
+from dlcourse.metrics import dice_per_class, iou_per_class
+
+
+class DimRow(NamedTuple):
+    """One way to feed a CT/MR volume ``(D, H, W)`` to a CNN."""
+
+    name: str
+    input_shape: tuple[int, ...]   # what one forward pass sees (torch layout, batch 1)
+    weight_shape: tuple[int, ...]  # the first layer's weight
+    params: int                    # weights + biases of the first layer (counted by torch)
+    passes: int                    # forward passes to cover the whole volume
+    output_shape: tuple[int, ...]  # output of one pass ('same' padding)
+
+
+def cnn_dimensionality_table(depth: int = 64, height: int = 128, width: int = 128, *,
+                             out_channels: int = 32, kernel_size: int = 3) -> list[DimRow]:
+    """First conv layer of a 2-D, a 2.5-D and a 3-D CNN on a ``depth x height x width`` volume.
+
+    2-D: each slice alone, ``(1, 1, H, W)``; 2.5-D: a slice and its two neighbours stacked as
+    3 channels, ``(1, 3, H, W)``; 3-D: the whole volume with a ``k x k x k`` kernel,
+    ``(1, 1, D, H, W)``.  Parameters are counted on ``torch.nn.Conv2d`` / ``Conv3d``.
+    """
+    import torch
+
+    k, pad = kernel_size, sizing.same_padding(kernel_size)
+    layers = [("2-D (slice by slice)", torch.nn.Conv2d(1, out_channels, k, padding=pad),
+               (1, 1, height, width), depth),
+              ("2.5-D (3 adjacent slices as channels)",
+               torch.nn.Conv2d(3, out_channels, k, padding=pad), (1, 3, height, width), depth),
+              ("3-D (volume)", torch.nn.Conv3d(1, out_channels, k, padding=pad),
+               (1, 1, depth, height, width), 1)]
+    rows = []
+    for name, layer, shape, passes in layers:
+        spatial = tuple(sizing.conv_output_size(n, k, padding=pad) for n in shape[2:])
+        rows.append(DimRow(name, shape, tuple(layer.weight.shape),
+                           sum(p.numel() for p in layer.parameters()), passes,
+                           (1, out_channels, *spatial)))
+    return rows
+
+
+def two_annotators(seed: int = 0, *, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Two binary masks of the same synthetic lesion: a careful and a hasty annotator.
+
+    The careful one traces the shape; the hasty one draws it one pixel too large on some
+    sides and misses a small part, as real annotators disagree at boundaries.
+    """
+    from dlcourse.data import shapes_segmentation
+
+    _, masks = shapes_segmentation(1, size=size, max_shapes=1, seed=seed)
+    careful = masks[0] > 0
+    hasty = careful.copy()
+    hasty[:, 1:] |= careful[:, :-1]            # one pixel wider to the right
+    hasty[1:, :] |= careful[:-1, :]            # and one pixel lower
+    rows = np.flatnonzero(careful.any(axis=1))
+    hasty[rows[0]:rows[0] + 2] = False         # misses the top two rows
+    return careful.astype(np.int64), hasty.astype(np.int64)
+
+
+def agreement(mask_a, mask_b) -> dict:
+    """Dice, IoU and Cohen's kappa between two binary masks (kappa: chance-corrected)."""
+    a, b = np.asarray(mask_a).astype(np.int64), np.asarray(mask_b).astype(np.int64)
+    if a.shape != b.shape:
+        raise ValueError(f"masks differ in shape: {a.shape} vs {b.shape}")
+    observed = float((a == b).mean())
+    pa, pb = a.mean(), b.mean()
+    chance = float(pa * pb + (1 - pa) * (1 - pb))
+    kappa = (observed - chance) / (1 - chance) if chance < 1 else 1.0
+    return {"dice": float(dice_per_class(a, b, 2)[1]), "iou": float(iou_per_class(a, b, 2)[1]),
+            "pixel_agreement": observed, "kappa": float(kappa)}
+
+
+def subgroup_accuracy(y_true, y_pred, groups) -> dict:
+    """Accuracy and size of every subgroup, plus the gap between the best and the worst."""
+    y_true, y_pred, groups = map(np.asarray, (y_true, y_pred, groups))
+    result = {str(g): {"n": int((groups == g).sum()),
+                       "accuracy": float((y_true[groups == g] == y_pred[groups == g]).mean())}
+              for g in np.unique(groups)}
+    accuracies = [r["accuracy"] for r in result.values()]
+    result["gap"] = max(accuracies) - min(accuracies)
+    return result
+
+
+def fairness_demo(*, minority_fraction: float = 0.03, seed: int = 0) -> dict:
+    """Digits from two 'scanners': B (images one pixel to the right) is rare in training.
+
+    A logistic-regression classifier is trained on a split where only ``minority_fraction``
+    of the images come from scanner B, then tested on a balanced set: the overall accuracy
+    hides that group B is served much worse.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from dlcourse.data import digits
+
+    X, y = digits(flatten=True, normalize=False)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(X))
+    X, y = X[order], y[order]
+    n_test = len(X) // 3
+    groups = np.where(rng.random(len(X)) < 0.5, "B", "A")
+    train = np.arange(n_test, len(X))
+    groups[train] = np.where(rng.random(len(train)) < minority_fraction, "B", "A")
+    X = X / X.max()
+    scanner_b = groups == "B"  # scanner B places the digit one pixel further right
+    X[scanner_b] = np.roll(X[scanner_b].reshape(-1, 8, 8), 1, axis=2).reshape(-1, 64)
+    model = LogisticRegression(max_iter=300).fit(X[train], y[train])
+    test = np.arange(n_test)
+    scores = subgroup_accuracy(y[test], model.predict(X[test]), groups[test])
+    scores["overall"] = float((model.predict(X[test]) == y[test]).mean())
+    scores["train_counts"] = {g: int((groups[train] == g).sum()) for g in ("A", "B")}
+    return scores

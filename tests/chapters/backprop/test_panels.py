@@ -1,0 +1,45 @@
+"""Chapter 03 panels: every control recomputes the graph and redraws it."""
+
+import pytest
+
+from dlcourse.chapters.backprop.panels import e_graph_panel, neuron_panel, student_graph_panel
+
+
+def test_e_graph_panel_recomputes_gradients_when_an_input_moves():
+    panel = e_graph_panel()
+    assert "de/db = d + c = 3 + 2 = 5" in panel.summary.value
+    before = panel.image.value
+    panel.controls["a"].value = 3.0
+    assert panel.result.values["e"] == 8.0 and panel.result.grads["b"] == 6.0
+    assert panel.image.value != before and "= 6 (b is used twice" in panel.summary.value
+
+
+def test_e_graph_panel_draws_one_patch_per_value_and_operation():
+    panel = e_graph_panel()
+    assert len(panel.figure.axes) == 1 and len(panel.figure.axes[0].patches) == 9
+
+
+def test_neuron_panel_shows_a_dead_relu_passing_no_gradient():
+    panel = neuron_panel()
+    assert panel.result.data == pytest.approx(0.4621, abs=1e-4)
+    panel.controls["activation"].value = "relu"
+    panel.controls["b"].value = -2.0                   # n = 0.5 * 2 - 2 < 0
+    assert panel.result.data == 0.0
+    assert "do/dw = x·act'(n) = 0.0000" in panel.summary.value
+
+
+def test_student_graph_panel_updates_for_a_new_id_and_explains_a_bad_one():
+    panel = student_graph_panel()
+    assert "(15, 105, 137, 47)" in panel.summary.value
+    panel.controls["student_id"].value = "136"
+    assert panel.result.gradient == (9.0, 27.0, 17.0, 8.0)
+    panel.controls["student_id"].value = "1x"
+    assert isinstance(panel.result, str) and "may hold only digits" in panel.summary.value
+    assert bytes(panel.image.value).startswith(b"\x89PNG")
+
+
+def test_graph_panels_write_two_decimals_in_readable_text():
+    fig = neuron_panel().figure              # o = tanh(2 * 0.5 - 0.5) = 0.4621...
+    texts = [t for t in fig.axes[0].texts if t.get_text()]
+    assert "o | data 0.46 | grad 1.00" in [t.get_text() for t in texts]
+    assert min(t.get_fontsize() for t in texts) >= 9

@@ -1,0 +1,69 @@
+"""Chapter 10 panel (dlcourse.chapters.detection.panels) and plots
+(dlcourse.chapters.detection.plots)."""
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+from dlcourse.chapters.detection import experiments as demo
+from dlcourse.chapters.detection import plots as viz
+from dlcourse.chapters.detection.panels import nms_panel
+
+matplotlib.use("Agg")
+
+
+def test_nms_panel_starts_with_the_three_objects_and_follows_the_iou_slider():
+    panel = nms_panel()
+    assert panel.result["kept"].tolist() == [10, 0, 5]
+    assert "keeps 3" in panel.summary.value
+    image = panel.image.value
+    panel.controls["iou_threshold"].value = 1.0       # nothing overlaps "more than" 1
+    assert len(panel.result["kept"]) == len(panel.result["candidates"]) == 15
+    assert "keeps 15" in panel.summary.value and panel.image.value != image
+    assert panel.last_update_ms > 0
+
+
+def test_nms_panel_score_threshold_removes_candidates_before_nms():
+    panel = nms_panel()
+    panel.controls["score_threshold"].value = 0.9
+    r = panel.result
+    assert (r["scores"][r["candidates"]] >= 0.9).all()
+    assert (r["scores"][r["dropped"]] < 0.9).all()
+    assert f"{len(r['dropped'])} boxes below" in panel.summary.value
+
+
+def test_plot_nms_draws_every_candidate_and_the_kept_suppressed_split():
+    r = demo.nms_explorer()
+    fig = viz.plot_nms(Figure(), r)
+    left, right = fig.axes
+    assert len(left.patches) == len(r["boxes"]) + len(r["dropped"])
+    assert len(right.patches) == len(r["objects"]) + len(r["suppressed"]) + len(r["kept"])
+    assert "kept 3" in right.get_title()
+
+
+def test_plot_iou_fills_the_intersection_and_titles_the_value():
+    ax = viz.plot_iou(Figure().add_subplot(), (2, 2, 8, 6), (5, 3, 11, 9), 9 / 51)
+    assert len(ax.patches) == 3 and ax.get_title() == "IoU(A, B) = 0.1765"
+
+
+def test_plot_grid_highlights_one_cell_per_box():
+    g = demo.grid_example()
+    ax = viz.plot_grid(Figure().add_subplot(), g, names=("circle", "square", "triangle"))
+    assert len(ax.patches) == 2 * len(g["boxes"])   # the cell and the box of each object
+    texts = [t.get_text() for t in ax.texts]
+    row, col = g["cells"][0]
+    assert any(f"cell ({row}, {col})" in t for t in texts)
+
+
+def test_sliding_cost_detection_and_training_plots():
+    cost = demo.sliding_window_cost(64, classifier_macs=1000)
+    ax = viz.plot_sliding_cost(Figure().add_subplot(), cost, yolo_macs=5000)
+    assert len(ax.patches) == len(cost["rows"]) + 2 and ax.get_yscale() == "log"
+    images = np.zeros((2, 1, 32, 32))
+    gt = [np.array([[1.0, 1, 10, 10]]), np.array([[5.0, 5, 20, 20]])]
+    fig = viz.plot_detections(Figure(), images, gt, gt, [np.array([0.9]), np.array([0.1])],
+                              [np.array([0]), np.array([2])], n=2, min_score=0.3)
+    assert [len(ax.patches) for ax in fig.axes] == [2, 1]   # the 0.1 detection is hidden
+    run = demo.DetectionRun(None, train_loss=[3.0, 1.0], map50=0.5)
+    ax = viz.plot_training(Figure().add_subplot(), run)
+    assert "0.50" in ax.get_title()

@@ -1,0 +1,144 @@
+"""k-NN (dlcourse.chapters.learning_from_data.knn): distances, votes, predictions, decision grids,
+the panel's compute.
+
+Oracles: torch.cdist / cosine similarity in float64 for the distances, scikit-learn's
+KNeighborsClassifier (brute force) for neighbours, vote fractions and predictions.
+"""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from sklearn.neighbors import KNeighborsClassifier as SkKNN
+
+from dlcourse.chapters.learning_from_data.knn import (
+    METRICS,
+    KNeighborsClassifier,
+    decision_grid,
+    knn_demo,
+    majority_vote,
+    pairwise_distances,
+)
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(2024)
+
+
+def torch_distances(A, B, metric):
+    a, b = torch.tensor(A), torch.tensor(B)
+    if metric == "euclidean":
+        return torch.cdist(a, b, p=2).numpy()
+    if metric == "manhattan":
+        return torch.cdist(a, b, p=1).numpy()
+    return (1 - TF.cosine_similarity(a[:, None, :], b[None, :, :], dim=-1)).numpy()
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("shape", [(1, 1, 1), (5, 7, 3), (40, 30, 64)])
+def test_pairwise_distances_match_torch(rng, metric, shape):
+    n, m, d = shape
+    A, B = rng.standard_normal((n, d)), rng.standard_normal((m, d))
+    np.testing.assert_allclose(pairwise_distances(A, B, metric), torch_distances(A, B, metric),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_euclidean_distance_of_a_point_to_itself_is_zero_not_nan(rng):
+    A = rng.standard_normal((6, 5)) * 1e3
+    d = pairwise_distances(A, A)
+    assert not np.isnan(d).any()
+    np.testing.assert_allclose(np.diag(d), 0.0, atol=1e-4)
+
+
+def test_cosine_distance_ignores_vector_length(rng):
+    A = rng.standard_normal((4, 3))
+    np.testing.assert_allclose(pairwise_distances(A, 7.5 * A, "cosine"),
+                               pairwise_distances(A, A, "cosine"), atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_distances_keep_float32(rng, metric):
+    A = rng.standard_normal((3, 4)).astype(np.float32)
+    assert pairwise_distances(A, A, metric).dtype == np.float32
+
+
+def test_distances_name_the_feature_mismatch():
+    with pytest.raises(ValueError, match="A has 3 features but B has 2"):
+        pairwise_distances(np.zeros((2, 3)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="metric must be one of"):
+        pairwise_distances(np.zeros((2, 3)), np.zeros((2, 3)), "chebyshev")
+
+
+def test_majority_vote_gives_the_notes_class_scores_1_0_4():
+    # the notes' example: k = 5 neighbours, classes (red, green, blue) -> w = (1, 0, 4)
+    labels = np.array([[2, 2, 0, 2, 2]])
+    assert majority_vote(labels, 3).tolist() == [[1, 0, 4]]
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("k", [1, 4, 7])
+def test_knn_matches_sklearn_neighbours_votes_and_predictions(rng, metric, k):
+    X = rng.standard_normal((60, 5))
+    y = rng.integers(0, 3, 60) * 10 + 5                     # labels 5, 15, 25: not 0..C-1
+    Q = rng.standard_normal((25, 5))
+    ours = KNeighborsClassifier(k, metric=metric).fit(X, y)
+    theirs = SkKNN(n_neighbors=k, metric=metric, algorithm="brute").fit(X, y)
+    dist, idx = ours.kneighbors(Q)
+    their_dist, their_idx = theirs.kneighbors(Q)
+    np.testing.assert_array_equal(idx, their_idx)
+    np.testing.assert_allclose(dist, their_dist, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.predict_proba(Q), theirs.predict_proba(Q))
+    np.testing.assert_array_equal(ours.predict(Q), theirs.predict(Q))
+    assert ours.score(Q, y[:25]) == pytest.approx(theirs.score(Q, y[:25]))
+
+
+def test_1nn_has_perfect_training_accuracy_because_each_point_is_its_own_neighbour(rng):
+    X, y = rng.standard_normal((50, 2)), rng.integers(0, 2, 50)      # labels are pure noise
+    assert KNeighborsClassifier(1).fit(X, y).score(X, y) == 1.0
+
+
+def test_vote_ties_go_to_the_smallest_label():
+    X, y = np.array([[0.0], [1.0]]), np.array([3, 1])
+    assert KNeighborsClassifier(2).fit(X, y).predict(np.array([[0.4]])).tolist() == [1]
+
+
+def test_knn_rejects_bad_settings_before_computing():
+    with pytest.raises(ValueError, match="n_neighbors must be positive"):
+        KNeighborsClassifier(0)
+    with pytest.raises(ValueError, match="only 3 training samples"):
+        KNeighborsClassifier(5).fit(np.zeros((3, 2)), np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match="X has 3 samples but y has 2"):
+        KNeighborsClassifier(1).fit(np.zeros((3, 2)), np.zeros(2, dtype=int))
+    with pytest.raises(RuntimeError, match="call fit"):
+        KNeighborsClassifier(1).predict(np.zeros((1, 2)))
+
+
+def test_decision_grid_covers_the_data_and_evaluates_every_point(rng):
+    X = rng.uniform(-3, 5, (30, 2))
+    grid = decision_grid(lambda p: p[:, 0] + 10 * p[:, 1], X, resolution=17, padding=0.1)
+    assert grid.xx.shape == grid.yy.shape == grid.values.shape == (17, 17)
+    np.testing.assert_allclose(grid.values, grid.xx + 10 * grid.yy)
+    span = X.max(0) - X.min(0)
+    assert grid.xx.min() == pytest.approx(X[:, 0].min() - 0.1 * span[0])
+    assert grid.yy.max() == pytest.approx(X[:, 1].max() + 0.1 * span[1])
+
+
+def test_decision_grid_needs_2d_points():
+    with pytest.raises(ValueError, match="2-D points"):
+        decision_grid(lambda p: p[:, 0], np.zeros((4, 3)))
+
+
+def test_knn_demo_1nn_memorises_training_set_but_validation_tells_the_truth():
+    demo = knn_demo(k=1, noise=0.4, resolution=20)
+    assert demo.train_accuracy == 1.0
+    assert demo.val_accuracy < 0.95
+    assert demo.grid.values.shape == (20, 20)
+
+
+def test_knn_demo_more_noise_lowers_validation_accuracy():
+    clean = knn_demo(k=5, noise=0.05, resolution=10)
+    noisy = knn_demo(k=5, noise=0.6, resolution=10)
+    assert clean.val_accuracy > 0.97 > noisy.val_accuracy

@@ -1,0 +1,62 @@
+"""Chapter 08 panel and plots: depth -> plain vs residual loss curves and gradient norms."""
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from dlcourse.chapters.resnets_transfer import residual
+from dlcourse.chapters.resnets_transfer.panels import depth_comparison, depth_panel
+from dlcourse.chapters.resnets_transfer.plots import plot_degradation, plot_transfer, smooth
+from dlcourse.chapters.resnets_transfer.transfer import TransferResult
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    X, y, X_test, y_test = residual.digits_split(seed=0)
+    data = (X[:256], y[:256], X_test[:100], y_test[:100])
+    return residual.degradation_experiment((8, 14), width=4, epochs=2, data=data)
+
+
+def test_depth_comparison_reports_both_kinds_of_the_chosen_depth(runs):
+    out = depth_comparison(runs, 14, "trained")
+    assert out["runs"] is runs[14] and set(out["summary"]) == {"plain", "residual"}
+    plain = runs[14]["plain"]
+    assert out["summary"]["plain"]["final_loss"] == pytest.approx(plain.epoch_losses[-1])
+    ratio = plain.grad_norms_trained[0] / plain.grad_norms_trained[-1]
+    assert out["summary"]["plain"]["first_to_last"] == pytest.approx(ratio)
+    with pytest.raises(ValueError, match="trained depths"):
+        depth_comparison(runs, 20)
+    with pytest.raises(ValueError, match="when"):
+        depth_comparison(runs, 8, "never")
+
+
+def test_depth_panel_redraws_for_another_depth_and_moment(runs):
+    panel = depth_panel(runs)
+    assert panel.result["depth"] == 14 and "plain-14" in panel.summary.value
+    image, summary = panel.image.value, panel.summary.value
+    panel.controls["depth"].value = 8
+    assert panel.result["depth"] == 8 and "ResNet-8" in panel.summary.value
+    assert panel.image.value != image and panel.summary.value != summary
+    image = panel.image.value
+    panel.controls["when"].value = "trained"
+    assert panel.result["when"] == "trained" and panel.image.value != image
+    assert len(panel.figure.axes) == 2 and panel.last_update_ms > 0
+
+
+def test_smooth_is_a_running_mean():
+    np.testing.assert_allclose(smooth([1.0, 3.0, 5.0, 7.0], window=3), [1, 2, 3, 5])
+
+
+def test_plots_draw_a_line_per_run_and_per_strategy(runs):
+    fig = Figure()
+    plot_degradation(fig, runs)
+    left, right = fig.axes
+    assert len(left.lines) == 4 and len(right.lines) == 2
+    result = TransferResult([2, 5], {"scratch": [0.5, 0.6], "fine-tuning": [0.7, 0.8]},
+                            {"scratch": 10, "fine-tuning": 10}, 0.9)
+    ax = Figure().subplots()
+    plot_transfer(ax, result)
+    assert [line.get_ydata().tolist() for line in ax.lines] == [[0.5, 0.6], [0.7, 0.8]]

@@ -1,0 +1,60 @@
+"""Chapter 12 demos: dimensionality table, annotator agreement, subgroup accuracy, plots."""
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+from sklearn.metrics import cohen_kappa_score
+
+from dlcourse.chapters.review import medical_imaging as review
+from dlcourse.chapters.review.plots import plot_annotators, plot_cams
+from dlcourse.zoo import cam, small_cnn_engine
+
+torch.set_num_threads(1)
+
+
+def test_dimensionality_table_counts_match_the_formula_and_torch_shapes():
+    rows = review.cnn_dimensionality_table(depth=6, height=10, width=12, out_channels=4)
+    # k*k*C_in*K + K (2-D: C_in = 1; 2.5-D: C_in = 3) and k*k*k*1*K + K for 3-D
+    assert [row.params for row in rows] == [3 * 3 * 1 * 4 + 4, 3 * 3 * 3 * 4 + 4,
+                                            3 * 3 * 3 * 4 + 4]
+    assert [row.passes for row in rows] == [6, 6, 1]
+    conv3d = torch.nn.Conv3d(1, 4, 3, padding=1)
+    assert rows[2].output_shape == tuple(conv3d(torch.zeros(rows[2].input_shape)).shape)
+    conv2d = torch.nn.Conv2d(3, 4, 3, padding=1)
+    assert rows[1].output_shape == tuple(conv2d(torch.zeros(rows[1].input_shape)).shape)
+
+
+def test_agreement_matches_sklearn_kappa_and_hand_dice():
+    a, b = review.two_annotators(seed=1)
+    scores = review.agreement(a, b)
+    overlap = (a & b).sum()
+    assert scores["dice"] == pytest.approx(2 * overlap / (a.sum() + b.sum()))
+    assert scores["iou"] == pytest.approx(overlap / (a | b).sum())
+    assert scores["kappa"] == pytest.approx(cohen_kappa_score(a.ravel(), b.ravel()))
+    assert scores["pixel_agreement"] > scores["dice"]  # background inflates plain agreement
+    with pytest.raises(ValueError, match="shape"):
+        review.agreement(a, b[:-1])
+
+
+def test_subgroup_accuracy_reports_each_group_and_the_gap():
+    result = review.subgroup_accuracy([0, 1, 1, 0], [0, 1, 0, 1], ["a", "a", "b", "b"])
+    assert result["a"] == {"n": 2, "accuracy": 1.0} and result["b"]["accuracy"] == 0.0
+    assert result["gap"] == 1.0
+
+
+def test_a_rare_subgroup_gets_worse_accuracy_than_with_balanced_training():
+    rare = review.fairness_demo(minority_fraction=0.03, seed=0)
+    balanced = review.fairness_demo(minority_fraction=0.5, seed=0)
+    assert rare["B"]["accuracy"] < rare["A"]["accuracy"] - 0.1
+    assert rare["gap"] > balanced["gap"] + 0.1
+
+
+def test_plots_draw_one_axes_per_panel():
+    a, b = review.two_annotators()
+    assert len(plot_annotators(Figure(), a, b).axes) == 3
+    net = small_cnn_engine(width=4, rng=0).eval()
+    images = np.random.default_rng(0).random((3, 1, 8, 8)).astype(np.float32)
+    fig = plot_cams(Figure(), images, [0, 1, 2], cam.class_activation_maps(net, images))
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "label 0"
+    assert fig.axes[3].get_title().startswith("CAM of")

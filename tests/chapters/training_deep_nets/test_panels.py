@@ -1,0 +1,89 @@
+"""Chapter 07 panel and plots: the signal explorer redraws and names the regime it shows."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from threadpoolctl import threadpool_limits
+
+from dlcourse.chapters.training_deep_nets.panels import signal_explorer, signal_panel, verdict
+from dlcourse.chapters.training_deep_nets.plots import (
+    layer_histograms,
+    plot_confusion,
+    plot_covariate_shift,
+    plot_gallery,
+    plot_history,
+    plot_signal,
+    plot_weight_histograms,
+)
+from dlcourse.chapters.training_deep_nets.regularisation import augmentation_gallery, train_mlp
+from dlcourse.chapters.training_deep_nets.signal_propagation import propagate
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """The machine is shared: NumPy's matrix products on one thread are faster here."""
+    with threadpool_limits(1):
+        yield
+
+
+def test_verdict_thresholds_are_a_factor_of_100_either_way():
+    assert [verdict(r) for r in (0.009, 0.011, 99.0, 101.0)] == [
+        "vanishing", "stable", "stable", "exploding"]
+
+
+def test_signal_explorer_names_vanishing_stable_and_exploding_regimes():
+    assert signal_explorer(10, "tanh", "small")["verdict"] == "vanishing"
+    assert signal_explorer(10, "relu", "he")["verdict"] == "stable"
+    out = signal_explorer(30, "relu", "large")
+    assert out["verdict"] == "exploding" and np.isfinite(out["stats"].act_std).all()
+
+
+def test_signal_panel_redraws_when_init_and_depth_change():
+    panel = signal_panel()
+    image, summary = panel.image.value, panel.summary.value
+    assert "stable" in summary and panel.result["depth"] == 10
+    panel.controls["init"].value = "small"
+    assert panel.result["verdict"] == "vanishing" and "vanishing" in panel.summary.value
+    assert panel.image.value != image and panel.summary.value != summary
+    panel.controls["depth"].value = 3
+    assert len(panel.result["stats"].act_std) == 3
+
+
+def test_layer_histograms_columns_sum_to_one_on_a_shared_range():
+    density, limit = layer_histograms([np.array([-2.0, 0.0]), np.array([0.5, 0.5, 1.0])],
+                                      bins=4)
+    assert limit == 2.0 and density.shape == (4, 2)
+    np.testing.assert_allclose(density.sum(axis=0), 1.0)
+
+
+def test_plots_have_titles_and_labels():
+    fig = plot_signal(Figure(), propagate(3, 8, "tanh", "xavier", batch=4))
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["activations", "gradients dL/dh",
+                                                       "std per layer"]
+    ax = plot_confusion(Figure().add_subplot(), [[5, 1], [2, 3]])
+    assert ax.get_xlabel() == "predicted class" and len(ax.texts) == 4
+    ax = plot_weight_histograms(Figure().add_subplot(), {"L1": np.zeros(5), "L2": np.ones(5)})
+    assert len(ax.get_legend().get_texts()) == 2
+    ax = plot_covariate_shift(Figure().add_subplot(),
+                              {"a": {"mean": np.zeros(3), "std": np.ones(3)}})
+    assert ax.get_xlabel() == "training step"
+    fig = plot_gallery(Figure(), augmentation_gallery(np.eye(8, dtype=np.float32)), cols=3)
+    assert fig.axes[0].get_title() == "original"
+
+
+def test_plot_history_marks_the_best_validation_epoch():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 4)).astype(np.float32), rng.integers(0, 2, 40)
+    _, history = train_mlp((X, y), (X, y), hidden=(4,), epochs=3)
+    ax = plot_history(Figure().add_subplot(), history)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["training loss", "validation loss"] and "best epoch" in labels[2]
+
+
+def test_signal_panel_ticks_layers_at_whole_numbers_and_labels_no_minor_ticks():
+    panel = signal_panel(depth=5)
+    panel.figure.canvas.draw()
+    for ax in panel.figure.axes:
+        assert all(float(t).is_integer() for t in ax.get_xticks())
+    std_axes = panel.figure.axes[2]
+    assert not any(t.get_text() for t in std_axes.yaxis.get_minorticklabels())
