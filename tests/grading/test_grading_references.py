@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from dlcourse.chapters.backprop.student import student_digits as lecture_student_digits
 from dlcourse.grading import exercises
 from dlcourse.grading.exercises import ch01, ch02, ch03, ch04
 from dlcourse.grading.grader import hidden_rng
@@ -112,13 +113,27 @@ def test_backprop_e_at_2_1_is_6_2_5():
 
 
 @pytest.mark.parametrize("student_id, expected", [
-    # the notes' worked examples: gradient w.r.t. (d, a, b, c) for digits ...5801 and ...5136
+    # the notes' worked examples: gradient w.r.t. (d, a, b, c) for IDs ...801 and ...136,
+    # d = 5 given in the graph whatever the ID's fourth-last digit
     ("0125801", (1, 0, 13, 5)),
-    ("0125136", (9, 27, 17, 8)),
+    ("0120801", (1, 0, 13, 5)),
+    ("136", (9, 27, 17, 8)),
+    ("0129136", (9, 27, 17, 8)),
 ])
 def test_student_number_graph_reproduces_the_notes_examples(student_id, expected):
     _, grads = ch03.student_number_graph(student_id)
     assert (grads["d"], grads["a"], grads["b"], grads["c"]) == expected
+
+
+def test_student_number_graph_of_136_is_72_as_in_the_notes():
+    values, _ = ch03.student_number_graph("136")
+    assert (values["a"], values["b"], values["c"], values["d"], values["f"]) == (1, 3, 6, 5, 72)
+
+
+def test_the_grader_reads_an_id_exactly_as_the_lecture_does():
+    for student_id in ["0125801", "136", "12 34", *map(str, rng.integers(10**6, 10**8, size=5))]:
+        lecture = lecture_student_digits(student_id)
+        assert ch03.student_digits(student_id) == tuple(lecture[n] for n in "abcd"), student_id
 
 
 def test_student_number_graph_matches_torch_autograd_for_random_ids():

@@ -11,6 +11,7 @@ from dlcourse.grading.wire import FunctionSpec
 
 A = np.array
 NODES = ("a", "b", "c", "d", "u", "v", "w", "f")
+GIVEN_D = 5  # the constant the exam's graph prints in its fourth input node
 
 
 # --- references ----------------------------------------------------------------------------
@@ -25,11 +26,11 @@ def backprop_e(a, b):
 
 
 def student_digits(student_id) -> tuple[int, int, int, int]:
-    """``(a, b, c, d)``: the last four decimal digits of the ID read right to left
-    (c = last, b = second last, a = third last, d = fourth last; missing digits are 0)."""
+    """``(a, b, c, d)``: the last three decimal digits of the ID read right to left
+    (c = last, b = second last, a = third last; missing digits are 0) and the given d = 5."""
     digits = [int(ch) for ch in str(student_id) if ch in "0123456789"]
-    c, b, a, d = (digits[::-1] + [0, 0, 0, 0])[:4]
-    return a, b, c, d
+    c, b, a = (digits[::-1] + [0, 0, 0])[:3]
+    return a, b, c, GIVEN_D
 
 
 def student_number_graph(student_id):
@@ -89,10 +90,12 @@ def _backprop_e_hidden(rng, student):
 
 def _student_public():
     return [
-        Case(("0125801",), label="the notes' first example (digits 5 8 0 1)",
-             hint="read the digits right to left: c is the last digit, then b, a and d"),
-        Case(("0125136",), label="the notes' second example (digits 5 1 3 6)"),
-        Case(("42",), label="fewer than four digits: the missing ones are 0"),
+        Case(("0125801",), label="the notes' first example (...801: f = 5)",
+             hint="read the last three digits right to left: c is the last digit, then b, "
+                  "then a; d is the given 5, not a digit"),
+        Case(("136",), label="the notes' second example (...136: f = 72)",
+             hint="a, b, c = 1, 3, 6 and d = 5: f = (1*3 + 5)(3 + 6) = 72"),
+        Case(("42",), label="fewer than three digits: the missing ones are 0"),
         Case(("s-12 34x",), label="characters that are not digits are skipped"),
     ]
 

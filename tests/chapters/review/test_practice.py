@@ -123,8 +123,30 @@ def test_softmax_matches_torch():
     for seed in SEEDS:
         p = practice.generate("softmax", seed)
         expected = torch.softmax(torch.tensor(p.data["scores"]), 0).numpy()
-        np.testing.assert_allclose(p.answer, expected, atol=5e-5)
+        np.testing.assert_allclose(p.answer, expected, atol=5e-4)
         assert p.check(np.round(expected, 3)).correct
+
+
+def test_softmax_asks_for_3_decimals_and_shows_3():
+    for seed in SEEDS:
+        p = practice.generate("softmax", seed)
+        assert "3 decimals" in p.question
+        assert np.array_equal(p.answer, np.round(p.answer, 3))
+        shown = p.solution.split("softmax = ")[1].split(". ")[0].split(", ")
+        assert [float(v) for v in shown] == p.answer.tolist(), p.solution
+        assert all(len(v.split(".")[1]) == 3 for v in shown), p.solution
+
+
+def test_conv_size_states_the_rounding_rule_exactly_when_the_stride_does_not_fit():
+    saw = set()
+    for seed in range(200):
+        p = practice.generate("conv_size", seed)
+        d = p.data
+        span = d["dilation"] * (d["kernel_size"] - 1) + 1
+        fits = (d["n"] + 2 * d["padding"] - span) % d["stride"] == 0
+        assert ("round down" in p.question) == (not fits), p.question
+        saw.add(fits)
+    assert saw == {True, False}
 
 
 @pytest.mark.parametrize("answer, words", [

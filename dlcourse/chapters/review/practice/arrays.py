@@ -79,9 +79,9 @@ def softmax(seed: int) -> Problem:
                 f"Give 3 decimals.")
     solution = ("softmax(z)_i = exp(z_i) / Σ_j exp(z_j). exp(z) = "
                 + ", ".join(f"{v:.4f}" for v in exps) + f"; sum = {exps.sum():.4f}; "
-                + "softmax = " + ", ".join(f"{p:.4f}" for p in probs)
+                + "softmax = " + ", ".join(f"{p:.3f}" for p in probs)
                 + ". The probabilities sum to 1; adding a constant to every score changes "
                   "nothing, scaling the scores does.")
-    return Problem("softmax", seed, question, np.round(probs, 4), solution,
+    return Problem("softmax", seed, question, np.round(probs, 3), solution,
                    hint="exponentiate every score, then divide by the sum of the exponentials.",
                    atol=0.002, data=dict(scores=scores))

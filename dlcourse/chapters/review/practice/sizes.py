@@ -33,9 +33,12 @@ def conv_size(seed: int) -> Problem:
         + f". Depth = number of filters = {k}. Output volume {side}×{side}×{k}."
     )
     dil = f", dilation {dilation}" if dilation > 1 else ""
+    rounding = "" if exact else (
+        " (The stride does not fit the input exactly: as in PyTorch, the last incomplete "
+        "window is dropped, i.e. round down.)")
     question = (f"A {n}×{n}×{c} input goes through a convolution with {k} filters of size "
                 f"{f}×{f}, stride {stride}, padding {padding}{dil}. What is the output volume? "
-                f"Answer as height, width, depth.")
+                f"Answer as height, width, depth.{rounding}")
     return Problem("conv_size", seed, question, (side, side, k), solution,
                    hint="output side = floor((N − F + 2P)/S) + 1, depth = number of filters.",
                    data=dict(n=n, in_channels=c, out_channels=k, kernel_size=f, stride=stride,
