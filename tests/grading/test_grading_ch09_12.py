@@ -251,6 +251,92 @@ def test_yolo_decode_agrees_with_the_course_decoder_and_round_trips_the_encoding
     assert labels[scores > 0.5].tolist() == [1, 0]
 
 
+
+@pytest.mark.parametrize("layout", ["v1", "anchors"])
+def test_yolo_encode_agrees_with_the_course_encoder_and_decodes_back(layout):
+    for _ in range(6):
+        S, B, C = int(rng.integers(2, 8)), int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        n = int(rng.integers(1, min(S * S, 6) + 1))
+        size = int(rng.choice([32, 64, 448]))
+        boxes, labels = ch10._scene(rng, n, S, size), rng.integers(0, C, size=n)
+        got = ch10.yolo_encode(boxes, labels, S, B, C, size, layout=layout)
+        want = encode_yolo_targets(boxes, labels, S=S, B=B, C=C, image_size=size, layout=layout)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        decoded, scores, _ = decode_yolo(got, S=S, B=B, C=C, image_size=size, layout=layout,
+                                         conf_threshold=0.5)
+        np.testing.assert_allclose(np.sort(decoded, axis=0), np.sort(boxes, axis=0), atol=1e-9)
+
+
+def _ap_by_definition(pred, scores, gt, threshold=0.5):
+    """AP from its definition, independently of both implementations: the greedy matching by
+    brute force, then sum over each recall step of (step width) x (best precision at that
+    recall or beyond), every maximum taken explicitly."""
+    order = sorted(range(len(pred)), key=lambda i: -scores[i])
+    free, hits = set(range(len(gt))), []
+    for i in order:
+        ious = [float(encode_iou(pred[i], g)) for g in gt]
+        j = max(range(len(gt)), key=lambda k: (ious[k], -k))
+        hits.append(ious[j] >= threshold and j in free)
+        free.discard(j) if hits[-1] else None
+    points = [(sum(hits[:k + 1]) / (k + 1), sum(hits[:k + 1]) / len(gt)) for k in range(len(hits))]
+    area, previous = 0.0, 0.0
+    for _, recall in points:
+        if recall > previous:
+            area += (recall - previous) * max(p for p, r in points if r >= recall)
+            previous = recall
+    return area
+
+
+def encode_iou(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
+
+
+def test_average_precision_matches_its_definition_and_the_course_metric():
+    from dlcourse.detection import average_precision
+    cases = [c for c in ch10._ap_public() + ch10._ap_edge() + ch10._ap_hidden(rng, "s")]
+    for case in cases:
+        pred, scores, gt = case.args
+        threshold = case.kwargs.get("iou_threshold", 0.5)
+        got = ch10.average_precision(pred, scores, gt, **case.kwargs)
+        assert got == pytest.approx(_ap_by_definition(pred, scores, gt, threshold), abs=1e-12)
+        assert got == pytest.approx(average_precision(pred.reshape(-1, 4), scores, gt,
+                                                      threshold), abs=1e-12), case.label
+
+
+def test_yolo_encode_with_rows_and_columns_swapped_is_told_the_row_goes_with_y():
+    def yolo_encode(boxes, labels, S, B, C, image_size, layout="v1"):
+        cell = image_size / S
+        target = np.zeros((S, S, B * 5 + C))
+        for (x1, y1, x2, y2), label in zip(boxes, labels, strict=True):
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            row, col = int(cx // cell), int(cy // cell)  # swapped
+            target[row, col, :5] = [cx / cell - col, cy / cell - row, (x2 - x1) / image_size,
+                                    (y2 - y1) / image_size, 1.0]
+            target[row, col, 5 * B + label] = 1.0
+        return target
+
+    report = run_checks("ch10.yolo_encode", yolo_encode).report()
+    assert "row 0, column 1" in report and "the row goes with y" in report
+
+
+def test_average_precision_that_counts_duplicates_as_hits_is_told_about_taken_boxes():
+    def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5):
+        lo = np.maximum(pred_boxes[:, None, :2], gt_boxes[None, :, :2])
+        hi = np.minimum(pred_boxes[:, None, 2:], gt_boxes[None, :, 2:])
+        inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
+        area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
+        iou = inter / (area(pred_boxes)[:, None] + area(gt_boxes)[None] - inter)
+        hits = [iou[i].max() >= iou_threshold for i in np.argsort(-pred_scores)]
+        tp = np.cumsum(hits)
+        precision, recall = tp / np.arange(1, len(hits) + 1), tp / len(gt_boxes)
+        return float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+
+    report = run_checks("ch10.average_precision", average_precision).report()
+    assert "duplicate" in report and "took that box already" in report
+
 # --- the practice solver against PyTorch layers -----------------------------------------------
 
 def torch_layers(text, *, average=False):

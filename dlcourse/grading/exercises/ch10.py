@@ -1,5 +1,5 @@
-"""Chapter 10 exercises: intersection over union, non-maximum suppression and reading boxes
-out of a YOLO grid.
+"""Chapter 10 exercises: intersection over union, non-maximum suppression, writing boxes into
+a YOLO grid and reading them out of it, and the average precision of one class.
 
 Boxes are ``(x1, y1, x2, y2)`` with ``x1 <= x2`` and ``y1 <= y2``, continuous coordinates
 (width ``x2 - x1``, no "+1"), as in ``torchvision.ops``.  References are plain NumPy;
@@ -66,6 +66,57 @@ def yolo_decode(output, B, image_size):
     labels = np.broadcast_to(classes.argmax(axis=-1)[:, :, None], (s, s, B))
     return (boxes.reshape(-1, 4).astype(output.dtype), scores.reshape(-1).astype(output.dtype),
             labels.reshape(-1).astype(np.int64))
+
+
+def yolo_encode(boxes, labels, S, B, C, image_size, layout="v1"):
+    """Ground-truth boxes written into a YOLO target grid of a square ``image_size`` image.
+
+    Each box goes to the cell holding its centre (row from y, column from x; a centre on
+    the image's far edge belongs to the last cell), into that cell's first free slot:
+    ``[x, y, w, h, 1]`` with x, y the centre's offset inside the cell in cell units and
+    w, h relative to the image, plus a one-hot class.  ``"v1"``: shape (S, S, B*5 + C), one
+    class vector per cell after the B slots; ``"anchors"``: shape (S, S, B, 5 + C), one
+    class vector per slot.  Everything else is 0."""
+    cell = image_size / S
+    shape = (S, S, B, 5 + C) if layout == "anchors" else (S, S, B * 5 + C)
+    target = np.zeros(shape)
+    used = np.zeros((S, S), dtype=int)
+    for (x1, y1, x2, y2), label in zip(boxes, labels, strict=True):
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        row, col = min(int(cy // cell), S - 1), min(int(cx // cell), S - 1)
+        values = [cx / cell - col, cy / cell - row, (x2 - x1) / image_size,
+                  (y2 - y1) / image_size, 1.0]
+        slot = used[row, col]
+        used[row, col] += 1
+        if layout == "anchors":
+            target[row, col, slot, :5] = values
+            target[row, col, slot, 5 + int(label)] = 1.0
+        else:
+            target[row, col, 5 * slot:5 * slot + 5] = values
+            target[row, col, 5 * B + int(label)] = 1.0
+    return target
+
+
+def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5):
+    """AP of one class, PASCAL VOC all-point: sort the detections by score (ties keep their
+    order); each is a hit when its best-overlapping ground-truth box has IoU >= the
+    threshold and was not taken by a better detection; precision and recall after each;
+    the area under the precision envelope (best precision at that recall or higher)."""
+    if len(pred_boxes) == 0:
+        return 0.0
+    iou = box_iou(pred_boxes, gt_boxes)
+    taken = np.zeros(len(gt_boxes), dtype=bool)
+    hits = []
+    for i in np.argsort(-pred_scores, kind="stable"):
+        j = int(np.argmax(iou[i]))
+        hit = bool(iou[i, j] >= iou_threshold and not taken[j])
+        taken[j] |= hit
+        hits.append(hit)
+    true_positives = np.cumsum(hits)
+    precision = true_positives / np.arange(1, len(hits) + 1)
+    recall = true_positives / len(gt_boxes)
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    return float(np.sum(np.diff(np.concatenate([[0.0], recall])) * envelope))
 
 
 # --- cases: IoU ----------------------------------------------------------------------------
@@ -223,6 +274,107 @@ def _yolo_hidden(rng, student):
     return cases
 
 
+# --- cases: YOLO encoding ------------------------------------------------------------------
+
+CELL_HINT = ("the responsible cell holds the box's centre: column = floor(cx / cell size), "
+             "row = floor(cy / cell size) -- the row goes with y")
+
+
+def _scene(rng, n, S, size):
+    """``n`` boxes whose centres fall in ``n`` different cells of an S x S grid."""
+    cell = size / S
+    cells = rng.choice(S * S, size=n, replace=False)
+    centres = np.stack([cells % S, cells // S], axis=1) + rng.uniform(0.05, 0.95, size=(n, 2))
+    half = rng.uniform(0.1, 0.45, size=(n, 2)) * size / 2
+    return np.concatenate([centres * cell - half, centres * cell + half], axis=1).round(3)
+
+
+def _encode_public():
+    one = A([[0.0, 0.0, 20.0, 10.0]])
+    two = A([[0.0, 0.0, 20.0, 10.0], [24.0, 28.0, 36.0, 40.0]])
+    shared = A([[2.0, 2.0, 10.0, 12.0], [4.0, 6.0, 14.0, 8.0]])  # both centres in cell (0, 0)
+    return [
+        Case((one, A([1]), 2, 1, 2, 40), label="one box, centre (10, 5) in cell (0, 0) of 20x20",
+             hint="x, y = centre / cell size - column, row; w, h = size / image size"),
+        Case((two, A([0, 2]), 2, 1, 3, 40), label="two boxes in cells (0, 0) and (1, 1)",
+             hint=CELL_HINT),
+        Case((A([[20.0, 0.0, 40.0, 8.0]]), A([0]), 2, 1, 1, 40),
+             label="a box in row 0, column 1", hint=CELL_HINT),
+        Case((shared, A([1, 1]), 2, 2, 2, 32), label="two boxes of one class in one cell, B = 2",
+             hint="the second box of a cell goes into its second slot, target[..., 5:10]"),
+        Case((two, A([0, 2]), 2, 1, 3, 40), {"layout": "anchors"},
+             label="the anchors layout: (S, S, B, 5 + C)",
+             hint="with layout='anchors' every slot has its own class vector: "
+                  "target[row, col, slot] = [x, y, w, h, 1, one-hot class]"),
+        Case((shared, A([0, 1]), 2, 2, 2, 32), {"layout": "anchors"},
+             label="two classes in one cell: only the anchors layout can hold them"),
+    ]
+
+
+def _encode_edge():
+    return [Case((np.zeros((0, 4)), np.zeros(0, dtype=np.int64), 3, 2, 2, 30),
+                 label="no boxes: a grid of zeros"),
+            Case((A([[28.0, 28.0, 32.0, 32.0]]), A([0]), 2, 1, 1, 32),
+                 label="a box in the image's far corner: the last cell", hint=CELL_HINT)]
+
+
+def _encode_hidden(rng, student):
+    cases = []
+    for layout in ("v1", "anchors", "v1", "anchors"):
+        S, B, C = int(rng.integers(2, 8)), int(rng.integers(1, 4)), int(rng.integers(1, 6))
+        n, size = int(rng.integers(1, min(S * S, 6) + 1)), int(rng.choice([32, 64, 96, 448]))
+        cases.append(Case((_scene(rng, n, S, size), rng.integers(0, C, size=n), S, B, C, size),
+                          {"layout": layout},
+                          label=f"random {n} boxes, S={S}, B={B}, C={C}, {layout}"))
+    return cases
+
+
+# --- cases: average precision ---------------------------------------------------------------
+
+TP_HINT = ("a detection is a true positive only if its best-matching true box has IoU >= 0.5 "
+           "AND no higher-scoring detection took that box already")
+
+
+def _ap_public():
+    gt = A([[0.0, 0.0, 10.0, 10.0], [20.0, 0.0, 30.0, 10.0]])
+    return [
+        Case((A([[0.0, 0.0, 10.0, 10.0], [50.0, 50.0, 60.0, 60.0], [20.0, 0.0, 30.0, 10.0]]),
+              A([0.9, 0.8, 0.7]), gt), label="hit, miss, hit: 0.5 * 1 + 0.5 * 2/3",
+             hint="walk the detections best score first; after each, precision = TP/detections, "
+                  "recall = TP/true boxes"),
+        Case((gt, A([0.6, 0.9]), gt), label="two perfect detections: 1.0"),
+        Case((A([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 9.0], [20.0, 0.0, 30.0, 10.0]]),
+              A([0.9, 0.8, 0.7]), gt), label="a duplicate of the first box is a false positive",
+             hint=TP_HINT),
+        Case((A([[50.0, 50.0, 60.0, 60.0], [0.0, 0.0, 10.0, 10.0]]), A([0.9, 0.5]), gt),
+             label="the best-scored detection is wrong",
+             hint="the area uses the precision envelope: at each recall, the best precision at "
+                  "that recall or higher"),
+        Case((A([[0.0, 0.0, 10.0, 10.0]]), A([0.9]), gt), {"iou_threshold": 0.75},
+             label="iou_threshold given as a keyword"),
+    ]
+
+
+def _ap_edge():
+    gt = A([[0.0, 0.0, 10.0, 10.0]])
+    return [Case((np.zeros((0, 4)), np.zeros(0), gt), label="no detections: AP 0"),
+            Case((A([[0.0, 0.0, 10.0, 5.0]]), A([0.9]), gt),
+                 label="IoU exactly 0.5 counts as a hit", hint="hit when IoU >= threshold")]
+
+
+def _ap_hidden(rng, student):
+    cases = []
+    for _ in range(5):
+        gt = _random_boxes(rng, int(rng.integers(1, 6)), size=40.0)
+        noisy = gt[rng.integers(0, len(gt), size=int(rng.integers(1, 8)))]
+        noisy = noisy + rng.normal(0, 1.5, size=noisy.shape)
+        noisy[:, 2:] = np.maximum(noisy[:, 2:], noisy[:, :2] + 0.5)
+        pred = np.concatenate([noisy, _random_boxes(rng, int(rng.integers(0, 3)), size=40.0)])
+        cases.append(Case((pred.round(2), rng.permutation(len(pred)) / len(pred) + 0.01, gt),
+                          label=f"random {len(pred)} detections of {len(gt)} objects"))
+    return cases
+
+
 EXERCISES = [
     Exercise("ch10.box_iou", "box_iou", 2, box_iou, _iou_public, _iou_hidden, edge=_iou_edge,
              forbidden=FORBIDDEN, hint="IoU = intersection / (area1 + area2 - intersection)"),
@@ -232,4 +384,8 @@ EXERCISES = [
                   "than the threshold"),
     Exercise("ch10.yolo_decode", "yolo_decode", 3, yolo_decode, _yolo_public, _yolo_hidden,
              forbidden=FORBIDDEN, output_names=("boxes", "scores", "labels"), hint=OFFSET_HINT),
+    Exercise("ch10.yolo_encode", "yolo_encode", 3, yolo_encode, _encode_public, _encode_hidden,
+             edge=_encode_edge, forbidden=FORBIDDEN, hint=CELL_HINT),
+    Exercise("ch10.average_precision", "average_precision", 3, average_precision, _ap_public,
+             _ap_hidden, edge=_ap_edge, forbidden=FORBIDDEN, hint=TP_HINT),
 ]
