@@ -15,6 +15,7 @@ from dlcourse.grading.checks import run_checks
 from dlcourse.grading.exercises import ch05, ch06, ch07, ch08
 from dlcourse.grading.grader import grade_file
 from dlcourse.grading.guard import scan_source
+from dlcourse.grading.spec import Case
 
 torch.set_num_threads(1)
 rng = np.random.default_rng(5)
@@ -427,3 +428,47 @@ def test_the_grader_gives_a_library_convolution_no_points(make_submission):
     assert scores["ch05.conv2d_backward"] == 3 and result.score == result.max_score - 3
     feedback = next(e.feedback for e in result.exercises if e.name == "ch05.conv2d")
     assert "uses numpy.lib.stride_tricks.sliding_window_view" in feedback
+
+
+def _early_stopping_by_running_minimum(losses, patience):
+    """Oracle for min_delta = 0: epoch e improves iff its loss is below every earlier one;
+    training stops at the first epoch that ends a run of ``patience`` non-improvements."""
+    losses = np.asarray(losses, dtype=float)
+    before = np.concatenate([[np.inf], np.fmin.accumulate(losses)[:-1]])
+    improved = losses < before
+    best = [int(np.flatnonzero(improved[:e + 1])[-1]) for e in range(len(losses))]
+    for e in range(patience - 1, len(losses)):
+        if not improved[e - patience + 1:e + 1].any():
+            return e, best[e]
+    return len(losses) - 1, best[-1]
+
+
+def test_early_stopping_reference_matches_the_running_minimum_oracle():
+    rng = np.random.default_rng(7)
+    cases = [c for c in ch07._es_public() + ch07._es_edge() + ch07._es_hidden(rng, "s")
+             if not c.kwargs.get("min_delta")]
+    for _ in range(50):
+        n = int(rng.integers(2, 30))
+        cases.append(Case(
+            (ch07._curve(rng, n).tolist() if n > 4 else rng.random(n).tolist(),
+             int(rng.integers(1, 6)))))
+    for case in cases:
+        assert ch07.early_stopping(*case.args) == _early_stopping_by_running_minimum(
+            *case.args), case.args
+
+
+def test_early_stopping_that_resets_on_an_equal_loss_is_told_what_an_improvement_is():
+    def early_stopping(val_losses, patience, min_delta=0.0):
+        best, best_epoch, waited = float("inf"), 0, 0
+        for epoch, loss in enumerate(val_losses):
+            if loss <= best - min_delta:  # an equal loss counted as progress
+                best, best_epoch, waited = loss, epoch, 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    return epoch, best_epoch
+        return len(val_losses) - 1, best_epoch
+
+    report = run_checks("ch07.early_stopping", early_stopping).report()
+    assert "equal to the best is not an improvement" in report
+    assert "strictly lower than the best so far" in report

@@ -1,5 +1,6 @@
 """Chapter 07 exercises: batch normalisation (train and eval, forward and backward), inverted
-dropout, Xavier and He initialisation scales, and the class-weighted cross-entropy.
+dropout, Xavier and He initialisation scales, the class-weighted cross-entropy, and early
+stopping's decision.
 
 Every formula is PyTorch's (``F.batch_norm``, ``F.dropout``, ``nn.init``,
 ``F.cross_entropy(weight=...)``); ``tests/grading`` checks the references against it.
@@ -99,6 +100,25 @@ def weighted_cross_entropy(logits, target, weight):
     grad = np.exp(log_p)
     grad[rows, target] -= 1
     return loss, grad * (w / w.sum())[:, None]
+
+
+def early_stopping(val_losses, patience, min_delta=0.0):
+    """When early stopping ends training, and which epoch's parameters it restores.
+
+    Walk the validation losses epoch by epoch (0-based): a loss below the best so far by
+    more than ``min_delta`` is an improvement (best epoch = this one, counter reset);
+    anything else -- equal, worse, NaN -- adds one to the counter.  Training stops after
+    the epoch at which the counter reaches ``patience``.  Returns ``(stop_epoch,
+    best_epoch)``; ``stop_epoch`` is the last epoch if patience never runs out."""
+    best, best_epoch, waited = np.inf, 0, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best - min_delta:
+            best, best_epoch, waited = loss, epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return epoch, best_epoch
+    return len(val_losses) - 1, best_epoch
 
 
 # --- cases: batch norm ------------------------------------------------------------------------
@@ -292,6 +312,54 @@ def _wce_hidden(rng, student):
     return cases
 
 
+# --- cases: early stopping -----------------------------------------------------------------
+
+VALIDATION_HINT = ("watch the VALIDATION loss only; an epoch whose loss is not lower than the "
+                   "best so far (by more than min_delta) adds one to the counter, a better one "
+                   "resets it")
+
+
+def _curve(rng, n):
+    """A U-shaped validation curve with noise: falls, then rises as the model overfits."""
+    t = np.arange(n)
+    bottom = rng.integers(2, n - 2)
+    return (0.5 + 0.02 * (t - bottom) ** 2 / n + rng.normal(0, 0.03, n)).round(4)
+
+
+def _es_public():
+    u = [1.0, 0.8, 0.7, 0.72, 0.75, 0.71, 0.9, 0.95]
+    return [
+        Case((u, 3), label="falls to 0.7 at epoch 2, then three epochs without a lower loss",
+             hint=VALIDATION_HINT),
+        Case((u, 10), label="patience never runs out: stop at the last epoch (7), best epoch 2",
+             hint="if the counter never reaches patience, training ends at the last epoch"),
+        Case(([1.0, 0.9, 0.9, 0.9], 2), label="a loss equal to the best is not an improvement",
+             hint="improvement means strictly lower than the best so far"),
+        Case(([1.0, 0.95, 0.94, 0.93, 0.92], 2), {"min_delta": 0.02},
+             label="min_delta = 0.02: improvements of 0.01 do not count",
+             hint="an improvement must beat the best by MORE than min_delta"),
+        Case(([0.5, 0.6, 0.4, 0.7, 0.8], 1), label="patience 1: stop at the first bad epoch"),
+    ]
+
+
+def _es_edge():
+    return [Case(([0.3], 1), label="a single epoch: stop 0, best 0"),
+            Case(([1.0, float("nan"), float("nan")], 2),
+                 label="NaN losses never count as an improvement",
+                 hint="a NaN comparison is always False: treat NaN as 'no improvement'")]
+
+
+def _es_hidden(rng, student):
+    cases = []
+    for _ in range(5):
+        n, patience = int(rng.integers(6, 40)), int(rng.integers(1, 8))
+        delta = float(rng.choice([0.0, 0.0, 0.01]))
+        cases.append(Case((_curve(rng, n).tolist(), patience), {"min_delta": delta},
+                          label=f"a noisy {n}-epoch curve, patience {patience}, "
+                                f"min_delta {delta}"))
+    return cases
+
+
 EXERCISES = [
     Exercise("ch07.batch_norm_forward", "batch_norm_forward", 3, batch_norm_forward,
              _bn_public, _bn_hidden, edge=_bn_edge, forbidden=FORBIDDEN,
@@ -312,4 +380,7 @@ EXERCISES = [
     Exercise("ch07.weighted_cross_entropy", "weighted_cross_entropy", 3, weighted_cross_entropy,
              _wce_public, _wce_hidden, forbidden=FORBIDDEN, output_names=("loss", "dlogits"),
              hint="weight each example's loss by w[y_i] and divide by the sum of those weights"),
+    Exercise("ch07.early_stopping", "early_stopping", 2, early_stopping, _es_public,
+             _es_hidden, edge=_es_edge, forbidden=FORBIDDEN,
+             output_names=("stop_epoch", "best_epoch"), hint=VALIDATION_HINT),
 ]
