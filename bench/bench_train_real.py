@@ -27,7 +27,7 @@ GOAL_ACCURACY, GOAL_S = 0.98, 300.0
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3, help="passes over MNIST")
+    parser.add_argument("--epochs", type=int, default=2, help="passes over MNIST")
     parser.add_argument("--width", type=int, default=32, help="channels of the first conv")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=2, help="threads for both libraries")
