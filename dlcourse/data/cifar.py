@@ -96,16 +96,17 @@ def read_cifar10(archive: Path, *, train: bool = True) -> tuple[np.ndarray, np.n
     images : ndarray, (n, 3, 32, 32) uint8
     labels : ndarray, (n,) int64, 0..9
     """
-    parts = []
+    wanted = [f"{FOLDER}/{batch}" for batch in (TRAIN_BATCHES if train else TEST_BATCHES)]
+    found = {}
     with tarfile.open(archive, "r:gz") as tar:
-        for batch in TRAIN_BATCHES if train else TEST_BATCHES:
-            where = f"{FOLDER}/{batch}"
-            try:
-                member = tar.getmember(where)
-            except KeyError:
-                raise ValueError(f"{archive.name} has no member {where}") from None
+        for member in tar:  # one pass through the gzip stream, in archive order
+            if member.name not in wanted:
+                continue
             if not member.isfile() or member.size > _MAX_MEMBER:
-                raise ValueError(f"{where} in {archive.name} is not a batch file")
-            parts.append(load_batch(tar.extractfile(member).read(), where))
-    images, labels = zip(*parts, strict=True)
+                raise ValueError(f"{member.name} in {archive.name} is not a batch file")
+            found[member.name] = load_batch(tar.extractfile(member).read(), member.name)
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise ValueError(f"{archive.name} has no member {missing[0]}")
+    images, labels = zip(*(found[name] for name in wanted), strict=True)
     return np.concatenate(images), np.concatenate(labels)

@@ -96,16 +96,18 @@ def _batch_pickle(images, labels):
                          b"filenames": [b"x.png"] * len(images)}, protocol=2)
 
 
-def _cifar_like(seed):
+def _cifar_like(seed, leave_out=()):
     """Images (n, 3, 32, 32) uint8 and labels of 5 training batches and the test batch, and
-    the ``cifar-10-python.tar.gz`` holding them."""
+    the ``cifar-10-python.tar.gz`` holding them (last batch first, to test the order)."""
     rng = np.random.default_rng(seed)
     batches = {name: (rng.integers(0, 256, (2, 3, 32, 32), dtype=np.uint8),
                       rng.integers(0, 10, 2)) for name in
                [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]}
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, (images, labels) in batches.items():
+        for name, (images, labels) in reversed(batches.items()):
+            if name in leave_out:
+                continue
             blob = _batch_pickle(images, labels)
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(blob)
@@ -211,6 +213,17 @@ def test_cifar10_loads_the_batches_of_the_archive_in_order(server, monkeypatch):
     X, y = data.cifar10(train=False, progress=False)
     assert X.shape == (2, 3, 32, 32) and X.dtype == np.float32 and float(X.max()) <= 1.0
     np.testing.assert_array_equal(X * 255, batches["test_batch"][0].astype(np.float32))
+
+
+def test_cifar10_archive_without_a_batch_is_named(tmp_path):
+    from dlcourse.data.cifar import read_cifar10
+
+    _, archive = _cifar_like(3, leave_out=("data_batch_4",))
+    path = tmp_path / "cifar-10-python.tar.gz"
+    path.write_bytes(archive)
+    assert read_cifar10(path, train=False)[0].shape == (2, 3, 32, 32)
+    with pytest.raises(ValueError, match="has no member cifar-10-batches-py/data_batch_4"):
+        read_cifar10(path)
 
 
 def _only_sentence(exc):
