@@ -34,7 +34,7 @@ from pathlib import Path
 
 PROGRESS_ENV = "DLCOURSE_PROGRESS"
 OFF = "off"
-TIMEOUT_S = 0.25
+TIMEOUT_S = 0.5
 STATUSES = ("passed", "attempted", "not started")
 _QUIET_ENVS = ("DLCOURSE_GRADING", "DLCOURSE_STRICT_CHECKS")  # the grader, nbgrader
 _SCHEMA = """CREATE TABLE IF NOT EXISTS checks (
