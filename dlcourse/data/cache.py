@@ -182,16 +182,16 @@ def fetch(url: str, dest: Path, md5: str, *, progress: bool = True,
             dest.parent.mkdir(parents=True, exist_ok=True)
             resumed = _download(url, part, progress=progress, timeout=timeout)
         except _Interrupted as exc:
-            raise _manual(dest, url, f"{note}downloading {name} from {url} was interrupted "
-                                     f"{exc} (run again to resume)") from None
+            raise _manual(dest, url, f"{note}downloading {name} was interrupted {exc} "
+                                     "(run again to resume)") from None
         except urllib.error.HTTPError as exc:
-            raise _manual(dest, url, f"{note}{url} answered HTTP {exc.code} "
+            raise _manual(dest, url, f"{note}the server answered HTTP {exc.code} "
                                      f"({exc.reason}) for {name}") from None
         except urllib.error.URLError as exc:
-            raise _manual(dest, url, f"{note}{name} could not be downloaded from {url} "
+            raise _manual(dest, url, f"{note}{name} could not be downloaded "
                                      f"({exc.reason}: offline?)") from None
         except (http.client.HTTPException, TimeoutError, ConnectionError) as exc:
-            raise _manual(dest, url, f"{note}downloading {name} from {url} failed "
+            raise _manual(dest, url, f"{note}downloading {name} failed "
                                      f"({type(exc).__name__}: {exc}; run again to resume)"
                           ) from None
         except OSError as exc:
@@ -203,5 +203,5 @@ def fetch(url: str, dest: Path, md5: str, *, progress: bool = True,
         part.unlink()
         if not resumed:
             break
-    raise _manual(dest, url, f"{note}{name} from {url} does not match its published "
-                             f"checksum (MD5 {md5}); it was deleted")
+    raise _manual(dest, url, f"{note}{name} does not match its published checksum "
+                             f"(MD5 {md5}) and was deleted")
