@@ -180,3 +180,9 @@ def test_cli_with_an_unreadable_store_says_so(store, capsys):
     store.write_bytes(b"garbage" * 1000)
     assert cli.main(["progress"]) == 1
     assert f"{store} cannot be read" in capsys.readouterr().err
+
+
+def test_cli_when_recording_is_off_says_so(monkeypatch, capsys):
+    monkeypatch.setenv(progress.PROGRESS_ENV, "off")
+    assert cli.main(["progress"]) == 0
+    assert capsys.readouterr().out == "Progress recording is off (DLCOURSE_PROGRESS=off).\n"
