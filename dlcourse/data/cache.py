@@ -174,8 +174,12 @@ def fetch(url: str, dest: Path, md5: str, *, progress: bool = True,
     if dest.exists():
         if is_verified(dest, md5):
             return dest
-        dest.unlink()
         note = f"the copy at {dest} failed its checksum and was removed, and "
+        try:
+            dest.unlink()
+        except OSError as exc:
+            raise _manual(dest, url, f"the copy at {dest} failed its checksum and could not "
+                                     f"be removed ({exc.strerror or exc})") from None
     part = _part(dest)
     for _attempt in range(2):  # a second try only after a resumed part failed its checksum
         try:
