@@ -1,7 +1,7 @@
 """The ``dlcourse`` command: check the machine, refresh notebooks, build and grade exercises.
 
-``doctor`` and ``notebooks`` live here; ``exercises``, ``grade`` and ``gradebook`` come from
-:mod:`dlcourse.grading.cli`.
+``doctor``, ``notebooks`` and ``progress`` live here; ``exercises``, ``grade`` and
+``gradebook`` come from :mod:`dlcourse.grading.cli`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,26 @@ def _notebooks(args) -> int:
     return status
 
 
+def _progress(args) -> int:
+    import sqlite3
+
+    from dlcourse.grading import progress
+
+    path = progress.store_path()
+    if path is None:
+        print(f"Progress recording is off ({progress.PROGRESS_ENV}={progress.OFF}).")
+        return 0
+    try:
+        records = progress.attempts(path)
+    except sqlite3.DatabaseError as exc:
+        print(f"dlcourse progress: {path} cannot be read ({exc}); delete it to start over",
+              file=sys.stderr)
+        return 1
+    print(progress.format_table(progress.chapter_progress(records, progress.registry())))
+    print(f"\nRecorded only on this machine, in {path}; delete that file to start over.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dlcourse",
@@ -56,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     nbs.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
     nbs.add_argument("--timeout", type=int, default=300, help="seconds per cell (refresh)")
     nbs.set_defaults(func=_notebooks)
+
+    progress = sub.add_parser("progress", help="the exercises you have passed, tried, not started")
+    progress.set_defaults(func=_progress)
 
     register_grading(sub)
     return parser

@@ -105,11 +105,21 @@ def notebook_paths(paths) -> list[Path]:
 
 
 def execute(nb, cwd: Path, timeout: int = 300):
-    """Run every cell of ``nb`` in a fresh kernel (working directory ``cwd``)."""
+    """Run every cell of ``nb`` in a fresh kernel (working directory ``cwd``).
+
+    The kernel runs the course as committed, whatever this machine holds: its ``check()``
+    calls are not recorded as the developer's progress, and the real data sets count as not
+    downloaded (an empty cache), so "scale up" sections are skipped.
+    """
+    import os
+    import tempfile
+
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    with tempfile.TemporaryDirectory(prefix="dlcourse-refresh-") as empty:
+        env = {**os.environ, "DLCOURSE_PROGRESS": "off", "DLCOURSE_DATA": empty}
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(cwd)}}).execute(env=env)
     return nb
 
 

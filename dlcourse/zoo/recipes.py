@@ -33,7 +33,7 @@ from dlcourse.nn import CrossEntropyLoss, load_torch_state
 from dlcourse.optim.lr_scheduler import ExponentialLR
 from dlcourse.train import History, evaluate, fit
 
-__all__ = ["ENGINES", "TrainResult", "digits_split", "train_digits_cnn"]
+__all__ = ["ENGINES", "TrainResult", "digits_split", "train_cnn", "train_digits_cnn"]
 
 ENGINES = ("dlcourse", "torch")
 
@@ -112,14 +112,30 @@ def train_digits_cnn(engine: str = "dlcourse", *, epochs: int = 15, seed: int = 
     TrainResult
         Test accuracy, training time, history and the model.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if train_samples is not None and (isinstance(train_samples, bool) or
                                       not isinstance(train_samples, int) or train_samples < 1):
         raise ValueError(f"train_samples must be a positive integer, got {train_samples!r}")
     split = digits_split(upsample=upsample, seed=seed)
-    X, y = split.train[0][:train_samples], split.train[1][:train_samples]  # None: all
-    torch_model = _torch_cnn(width, seed)
+    train = (split.train[0][:train_samples], split.train[1][:train_samples])  # None: all
+    return train_cnn(engine, data.Split(train, split.val, split.test), epochs=epochs,
+                     seed=seed, width=width, batch_size=batch_size, lr=lr, gamma=gamma,
+                     progress=progress)
+
+
+def train_cnn(engine: str, split: data.Split, *, epochs: int = 15, seed: int = 0,
+              width: int = 32, batch_size: int = 32, lr: float = 0.01, gamma: float = 0.8,
+              progress: bool = True) -> TrainResult:
+    """Train the small CNN on any image data: ``split.train``, validated on ``split.val``.
+
+    The recipe of :func:`train_digits_cnn` (same engines, weights, batches, optimiser and
+    schedule) for images ``(n, C, H, W)`` float32 with labels ``(n,)`` int64 in 0..9 --
+    the digits, or MNIST from :func:`dlcourse.data.mnist`.  Returns a :class:`TrainResult`
+    whose accuracy is measured on ``split.test``.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    X, y = split.train
+    torch_model = _torch_cnn(X.shape[1], width, seed)
     run = _fit_dlcourse if engine == "dlcourse" else _fit_torch
     start = time.perf_counter()
     model, history = run(torch_model, (X, y), split.val, epochs=epochs, batch_size=batch_size,
@@ -129,22 +145,22 @@ def train_digits_cnn(engine: str = "dlcourse", *, epochs: int = 15, seed: int = 
     return TrainResult(engine, accuracy, seconds, history, model)
 
 
-def _torch_cnn(width: int, seed: int):
+def _torch_cnn(in_channels: int, width: int, seed: int):
     """The torch small CNN with weights drawn from ``seed`` (both engines start from these)."""
     import torch
 
     from dlcourse.zoo import small_cnn
 
     torch.manual_seed(seed)
-    return small_cnn(width=width)
+    return small_cnn(in_channels, width=width)
 
 
 def _fit_dlcourse(torch_model, train_data, val_data, *, epochs, batch_size, lr, gamma, seed,
                   progress):
     from dlcourse.zoo.engine import small_cnn_engine
 
-    width = torch_model[0].out_channels
-    model = small_cnn_engine(width=width, rng=seed)
+    first = torch_model[0]
+    model = small_cnn_engine(first.in_channels, width=first.out_channels, rng=seed)
     load_torch_state(model, torch_model)  # same starting point as the torch run
     optimizer = optim.Adam(model.params(), model.grads(), lr=lr)
     train_data, val_data = data.to_backend(*train_data), data.to_backend(*val_data)  # GPU if on

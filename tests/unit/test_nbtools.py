@@ -62,6 +62,19 @@ def test_refresh_executes_and_stores_the_answer(tmp_path):
     assert out[0].text == "42\n"
 
 
+def test_refresh_neither_records_progress_nor_sees_downloaded_data(tmp_path, monkeypatch):
+    cached = tmp_path / "cache"
+    monkeypatch.setenv("DLCOURSE_DATA", str(cached))
+    monkeypatch.setenv("DLCOURSE_PROGRESS", str(tmp_path / "progress.sqlite"))
+    path = tmp_path / "n.ipynb"
+    source = ("# NBVAL_CHECK_OUTPUT\nimport os\n"
+              "print(os.environ['DLCOURSE_PROGRESS'], os.environ['DLCOURSE_DATA'] == "
+              f"{str(cached)!r})")
+    nbformat.write(new_notebook(cells=[new_code_cell(source)]), path)
+    nbtools.refresh(path, timeout=60)
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "off False\n"
+
+
 def test_notebook_paths_rejects_other_files(tmp_path):
     (tmp_path / "a.txt").write_text("x")
     with pytest.raises(ValueError, match="neither a folder nor a .ipynb"):

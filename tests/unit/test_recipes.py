@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse.zoo.recipes import ENGINES, digits_split, train_digits_cnn
+from dlcourse import data
+from dlcourse.zoo.recipes import ENGINES, digits_split, train_cnn, train_digits_cnn
 
 torch.set_num_threads(1)
 
@@ -30,6 +31,17 @@ def test_both_engines_take_the_same_steps_from_the_same_start(results):
     # same weights, same batches, same Adam: only float32 rounding separates the runs
     np.testing.assert_allclose(ours.train_loss, theirs.train_loss, rtol=1e-4)
     assert ours.lr == theirs.lr == [0.01]
+
+
+def test_train_cnn_takes_colour_images_and_both_engines_agree():
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 3, 8, 8), dtype=np.float32)   # CIFAR-like: three channels
+    y = (X[:, 0].mean(axis=(1, 2)) > 0.5).astype(np.int64)
+    split = data.Split((X[:40], y[:40]), (X[40:52], y[40:52]), (X[52:], y[52:]))
+    runs = [train_cnn(e, split, epochs=1, width=4, progress=False) for e in ENGINES]
+    assert runs[0].model[0].weight.shape == (4, 3, 3, 3)
+    np.testing.assert_allclose(runs[0].history.train_loss, runs[1].history.train_loss,
+                               rtol=1e-4)
 
 
 def test_split_is_stratified_70_15_15_and_reproducible():

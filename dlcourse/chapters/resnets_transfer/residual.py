@@ -267,7 +267,8 @@ def train_depth(depth: int, *, residual: bool, width: int = 8, epochs: int = 5,
     """Train ``plain_net(depth)`` or ``small_resnet(depth)`` (PyTorch) on the 8x8 digits.
 
     SGD with momentum, fixed seeds (weights, minibatch order); the same settings for both
-    kinds so that only the shortcuts differ.  ``data`` is :func:`digits_split`'s tuple.
+    kinds so that only the shortcuts differ.  ``data`` is :func:`digits_split`'s tuple, or
+    any such tuple of images ``(n, C, H, W)`` (CIFAR-10's colour images too) and labels.
     """
     import torch
 
@@ -277,7 +278,7 @@ def train_depth(depth: int, *, residual: bool, width: int = 8, epochs: int = 5,
     X_train, y_train, X_test, y_test = digits_split() if data is None else data
     torch.manual_seed(seed)
     build = zoo.small_resnet if residual else zoo.plain_net
-    net = build(depth, width=width)
+    net = build(depth, X_train.shape[1], width=width)
     probe = slice(0, 256)       # a fixed batch on which gradient norms are measured
     norms_init = conv_gradient_norms(net, X_train[probe], y_train[probe])
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)

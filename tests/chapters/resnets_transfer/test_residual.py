@@ -118,6 +118,16 @@ def test_train_depth_is_deterministic_and_records_every_step(small_data):
     assert runs[0].epoch_losses[-1] < runs[0].epoch_losses[0]
 
 
+def test_train_depth_takes_colour_images_like_cifar10():
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    X, y = torch.rand(64, 3, 32, 32, generator=g), torch.randint(0, 10, (64,), generator=g)
+    run = residual.train_depth(8, residual=False, width=4, epochs=1, data=(X, y, X, y))
+    assert run.name == "plain-8" and run.step_losses.shape == (1,)
+    assert run.grad_norms_init.shape == (7,)
+
+
 def test_deeper_plain_net_trains_worse_but_resnet_does_not(small_data):
     runs = residual.degradation_experiment((8, 32), width=4, epochs=3, data=small_data)
     final = {(d, k): r.epoch_losses[-1] for d, pair in runs.items() for k, r in pair.items()}
