@@ -42,10 +42,6 @@ c.JupyterHub.spawner_class = "localprocess"
 # The learner's server runs the course's Python, so its kernel is the course's kernel.
 c.Spawner.cmd = [str(VENV / "bin" / "python"), str(HERE / "start_singleuser.py")]
 c.Spawner.default_url = "/lab/tree/notebooks/00_welcome.ipynb"
-# A learner runs one chapter at a time; the heaviest kernel peaks near 0.5 GiB
-# (bench/bench_kernel_memory.py), the server itself needs about 0.15 GiB.
-c.Spawner.mem_limit = "2G"  # enforced by container spawners (KubeSpawner); a hint otherwise
-c.Spawner.cpu_limit = 1.0
 
 if not (VENV / "bin" / "python").exists():
     sys.exit(f"{VENV} is missing: run `make install hub-proxy` in {COURSE} first")
