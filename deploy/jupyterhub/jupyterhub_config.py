@@ -42,6 +42,10 @@ c.JupyterHub.spawner_class = "localprocess"
 # The learner's server runs the course's Python, so its kernel is the course's kernel.
 c.Spawner.cmd = [str(VENV / "bin" / "python"), str(HERE / "start_singleuser.py")]
 c.Spawner.default_url = "/lab/tree/notebooks/00_welcome.ipynb"
+# When a whole class logs in at 9:00 a server can take longer than JupyterHub's default 30 s
+# to answer (on a 2-CPU test machine under load one took 32 s).
+c.Spawner.http_timeout = 120
+c.Spawner.start_timeout = 120
 
 if not (VENV / "bin" / "python").exists():
     sys.exit(f"{VENV} is missing: run `make install hub-proxy` in {COURSE} first")

@@ -34,7 +34,7 @@ PROXY = HUB_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
 CHAPTER = "notebooks/05_convolutions.ipynb"  # the quickest chapter with sliders
 LEARNERS = ("ada", "alan")
 EDIT = "# ada's note: the output size is (N + 2P - D(F - 1) - 1) // S + 1\n"
-START_S = 120  # a hub, or a learner's server, that is not up by then has failed
+START_S = 180  # a hub, or a learner's server, that is not up by then has failed
 
 
 class Hub:
@@ -144,15 +144,21 @@ def hub(tmp_path):
     hub.stop()
 
 
-def log_in(context, hub: Hub, user: str) -> NotebookPage:
-    """Log ``user`` in on the hub's login page; their lab once their server has started."""
-    page = context.new_page()
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", user)
-    page.fill("#password_input", "any password: the test authenticator takes all")
-    page.click("#login_submit")
-    page.wait_for_url(f"{hub.url}/user/{user}/lab/**", timeout=START_S * 1000)
-    return NotebookPage(page, f"{hub.url}/user/{user}", token="")
+def log_in(contexts: dict, hub: Hub) -> dict[str, NotebookPage]:
+    """Log each learner in on the hub's login page, all at once; their labs once their
+    servers have started (each on the welcome notebook)."""
+    pages = {}
+    for user, context in contexts.items():
+        pages[user] = page = context.new_page()
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", user)
+        page.fill("#password_input", "any password: the test authenticator takes all")
+        page.click("#login_submit")
+    for user, page in pages.items():
+        page.wait_for_url(f"{hub.url}/user/{user}/lab/tree/notebooks/00_welcome.ipynb",
+                          timeout=START_S * 1000)
+    return {user: NotebookPage(page, f"{hub.url}/user/{user}", token="")
+            for user, page in pages.items()}
 
 
 def run_chapter_and_move_a_slider(lab: NotebookPage) -> None:
@@ -170,7 +176,7 @@ def test_two_learners_run_a_chapter_in_their_own_servers_and_keep_their_edits(hu
     contexts = {user: chromium.new_context(viewport={"width": 1280, "height": 900})
                 for user in LEARNERS}
     try:
-        labs = {user: log_in(contexts[user], hub, user) for user in LEARNERS}
+        labs = log_in(contexts, hub)
         for user in LEARNERS:
             assert (hub.home(user) / CHAPTER).read_bytes() == committed, f"{user} got no course"
             run_chapter_and_move_a_slider(labs[user])
