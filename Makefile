@@ -42,6 +42,8 @@ instructor-lab: install
 	JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/lab/instructor $(JUPYTER_LAB)
 
 $(HUB_PROXY): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || { echo "JupyterHub's proxy needs npm and Node.js >= 20.19" \
+	    "(Debian: apt-get install npm)" >&2; exit 1; }
 	cd deploy/jupyterhub && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
