@@ -187,8 +187,8 @@ def test_two_learners_run_a_chapter_in_their_own_servers_and_keep_their_edits(hu
         ada.page.keyboard.press("ControlOrMeta+s")
         ada.page.wait_for_function(
             "() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
-        other = contexts["ada"].request.get(f"{hub.url}/user/alan/api/contents/notebooks")
-        assert other.status == 403, f"ada reached alan's server: HTTP {other.status}"
+        other = contexts["ada"].new_page().goto(f"{hub.url}/user/alan/lab")
+        assert other.status == 403, f"ada opened alan's lab: HTTP {other.status} {other.url}"
     finally:
         for context in contexts.values():
             context.close()
