@@ -11,7 +11,15 @@ LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_FLAGS ?= -n 2
 
-.PHONY: install lab test lint notebooks clean
+# The learner's lab: JupyterLab settings from deploy/lab/settings/ go into the course's own
+# environment (JupyterLab's app settings folder), never into the user's home.
+LAB_SETTINGS_DIR := $(VENV)/share/jupyter/lab/settings
+LAB_SETTINGS := $(LAB_SETTINGS_DIR)/overrides.json $(LAB_SETTINGS_DIR)/page_config.json
+JUPYTER_LAB = $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_FLAGS)
+# JupyterHub's proxy, from the npm registry (deploy/jupyterhub/package-lock.json).
+HUB_PROXY := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
+
+.PHONY: install lab instructor-lab hub-proxy test lint notebooks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,15 +27,32 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(LAB_SETTINGS_DIR)/%.json: deploy/lab/settings/%.json $(STAMP)
+	mkdir -p $(@D)
+	cp $< $@
+
+install: $(STAMP) $(LAB_SETTINGS)
 
 lab: install
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_FLAGS) notebooks/00_welcome.ipynb
+	$(JUPYTER_LAB) notebooks/00_welcome.ipynb
+
+# The same lab plus nbgrader's instructor panels (deploy/lab/instructor/ takes precedence
+# over the learner's settings for this server only).
+instructor-lab: install
+	JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/lab/instructor $(JUPYTER_LAB)
+
+$(HUB_PROXY): deploy/jupyterhub/package.json deploy/jupyterhub/package-lock.json
+	@command -v npm >/dev/null || { echo "JupyterHub's proxy needs npm and Node.js >= 20.19" \
+	    "(Debian: apt-get install npm)" >&2; exit 1; }
+	cd deploy/jupyterhub && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+hub-proxy: $(HUB_PROXY)
 
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+test: lint $(HUB_PROXY)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
 
 # Re-run every notebook and store only the answer cells' text outputs.
@@ -35,4 +60,4 @@ notebooks: install
 	$(BIN)/dlcourse notebooks refresh notebooks solutions
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache deploy/jupyterhub/node_modules

@@ -9,84 +9,31 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import signal
-import socket
-import subprocess
-import time
 import urllib.request
 import warnings
 from pathlib import Path
 
 import pytest
 from labpage import NotebookPage
+from servers import start_lab
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("DLCOURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 OPT_OUT = "deselect the browser tests with -m 'not browser'"
 
-# JupyterLab settings for the test server only: never save the course's notebooks (their
-# checkpoints go to a temporary folder too), keep every cell in the page (so that all
-# outputs can be read), no news pop-ups.
-LAB_SETTINGS = {
-    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                    "checkForUpdates": False},
-}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=10):
-            return True
-    except OSError:
-        return False
-
 
 @pytest.fixture(scope="session")
 def jupyterlab(tmp_path_factory):
     """``(base_url, token)`` of a JupyterLab serving the repository, started by `make lab`."""
-    tmp = tmp_path_factory.mktemp("jupyterlab")
-    for name, values in LAB_SETTINGS.items():
-        path = tmp / "settings" / f"{name}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    port, token = _free_port(), secrets.token_hex(16)
-    flags = (f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} "
-             f"--ServerApp.port_retries=0 --LabApp.expose_app_in_browser=True "
-             f"--LabApp.user_settings_dir={tmp / 'settings'} "
-             f"--LabApp.workspaces_dir={tmp / 'workspaces'} "
-             f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}")
-    log = tmp / "jupyterlab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_FLAGS={flags}"],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while not _answers(f"{base}/api/status?token={token}"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-            pytest.fail("JupyterLab (`make lab`) did not start within 300 s:\n"
-                        + log.read_text(errors="replace")[-3000:])
-        time.sleep(0.5)  # polling a server that is starting; not a wait on the page
-    yield base, token
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    yield from start_lab(tmp_path_factory.mktemp("jupyterlab"))
+
+
+@pytest.fixture(scope="session")
+def instructor_lab(tmp_path_factory):
+    """``(base_url, token)`` of the instructor's JupyterLab, started by `make instructor-lab`."""
+    yield from start_lab(tmp_path_factory.mktemp("instructor-lab"), "instructor-lab")
 
 
 @pytest.fixture(scope="session")

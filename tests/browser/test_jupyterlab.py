@@ -122,3 +122,50 @@ def test_exercise_with_a_wrong_answer_shows_the_friendly_check_message(in_lab):
 
     in_lab(body)
     assert exercise.read_bytes() == committed, "the wrong answer was saved into the exercise"
+
+
+# nbgrader's instructor tools (deploy/lab/): `make lab` leaves them out, `make instructor-lab`
+# has them.
+INSTRUCTOR_PLUGINS = ["@jupyter/nbgrader:menu", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list"]
+
+# What a lab shows once restored: the news setting (JupyterLab asks "get notified about
+# Jupyter news?" while it is "none"), which instructor plugins it has, the menu bar.
+_LAB_AS_SEEN_JS = """async plugins => {
+  const app = window.jupyterapp;
+  await app.restored;
+  const notification = await app.serviceManager.settings.fetch(
+    '@jupyterlab/apputils-extension:notification');  // overrides.json changes the defaults
+  return {
+    fetchNews: notification.settings.fetchNews
+      ?? notification.schema.properties.fetchNews.default,
+    plugins: plugins.filter(id => app.hasPlugin(id)),
+    menus: [...document.querySelectorAll('.lm-MenuBar-itemLabel')].map(e => e.textContent),
+  };
+}"""
+
+
+def _lab_as_seen(chromium, base_url: str, token: str) -> dict:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/lab?reset&token={token}")
+        page.wait_for_function("() => !!window.jupyterapp", timeout=60_000)
+        return page.evaluate(_LAB_AS_SEEN_JS, INSTRUCTOR_PLUGINS)
+    finally:
+        context.close()
+
+
+def test_the_learners_lab_has_no_news_pop_up_and_no_instructor_panels(chromium, jupyterlab):
+    seen = _lab_as_seen(chromium, *jupyterlab)
+    assert seen["fetchNews"] == "false", seen  # so JupyterLab never asks
+    assert seen["plugins"] == [], "nbgrader's instructor plugins are loaded in `make lab`"
+    assert "Nbgrader" not in seen["menus"], seen["menus"]
+    assert "Run" in seen["menus"], seen["menus"]  # the menu bar was read at all
+
+
+def test_the_instructors_lab_has_nbgraders_panels(chromium, instructor_lab):
+    seen = _lab_as_seen(chromium, *instructor_lab)
+    assert seen["plugins"] == INSTRUCTOR_PLUGINS, seen
+    assert "Nbgrader" in seen["menus"], seen["menus"]
+    assert seen["fetchNews"] == "false", seen
