@@ -22,12 +22,6 @@ from dlcourse.gradcheck import check_gradient
 RNG = np.random.default_rng(0)
 
 
-def _random_maps(shape=(3, 7, 5), num_classes=4):
-    target = RNG.integers(num_classes, size=shape)
-    pred = np.where(RNG.random(shape) < 0.6, target, RNG.integers(num_classes, size=shape))
-    return pred, target
-
-
 def test_small_object_has_high_pixel_accuracy_but_low_iou():
     # counted by hand: a 3x3 object in a 16x16 image (256 pixels, 247 background)
     target, preds = small_object_case()
