@@ -39,12 +39,20 @@ import dlcourse
 from dlcourse.grading import exercises
 from dlcourse.grading.checks import not_written, refusal
 from dlcourse.grading.guard import grader_internals, parse_cell, scan_source
-from dlcourse.grading.sandbox import Died, LearnerProcess, Limits, TimedOut, isolation_level
+from dlcourse.grading.intake import Unreadable, check_cells, read_submission
+from dlcourse.grading.sandbox import (
+    ISOLATED,
+    NOT_ISOLATED,
+    Died,
+    LearnerProcess,
+    Limits,
+    TimedOut,
+    require_sandbox,
+)
 from dlcourse.grading.spec import Exercise, ExerciseProblem, StudentError
 from dlcourse.grading.wire import decode, encode
 
 GRADER_VERSION = f"dlcourse {dlcourse.__version__} (grader 1)"
-MAX_NOTEBOOK_BYTES = 50 * 2**20
 STARTUP_S = 60.0
 
 
@@ -89,9 +97,9 @@ class Session:
     """
 
     def __init__(self, cells: list[str], functions: list[str], limits: Limits,
-                 hide: list[Path], deadline: float):
+                 hide: list[Path], deadline: float, *, sandbox: bool = True):
         self.cells, self.functions, self.limits = cells, functions, limits
-        self.hide, self.deadline = hide, deadline
+        self.hide, self.deadline, self.sandbox = hide, deadline, sandbox
         self.skipped: dict[int, str] = {}
         self.cell_errors: dict[int, str] = {}
         self.names: dict[str, str] = {}
@@ -122,7 +130,7 @@ class Session:
             if self.remaining() <= 0:
                 raise self._out_of_time()
             try:
-                self.process = LearnerProcess(self.limits, self.hide)
+                self.process = LearnerProcess(self.limits, hide=self.hide, sandbox=self.sandbox)
             except OSError as exc:
                 raise StudentError(f"the grader could not start a sandbox: {exc}",
                                    fatal=True) from None
@@ -274,8 +282,6 @@ def grade_exercise(exercise: Exercise, session: Session, cells: list[str], stude
 
 def read_notebook(data: bytes):
     """The notebook in ``data``, or raise ValueError with a one-line reason."""
-    if len(data) > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -322,13 +328,23 @@ def _error(path: Path, student: str, reason: str, *, sha: str = "", assignment: 
 
 
 def grade_file(path, *, student: str | None = None, seed: int, limits: Limits | None = None,
-               hide: list[Path] = ()) -> SubmissionResult:
-    """Grade one submission (see the module docstring); never raises for a bad submission."""
+               hide: list[Path] = (), sandbox: bool = True, batch: list[Path] = ()
+               ) -> SubmissionResult:
+    """Grade one submission (see the module docstring); never raises for a bad submission.
+
+    ``sandbox=False`` runs the learner's code without isolation (``--no-sandbox``);
+    ``sandbox=True`` raises :class:`~dlcourse.grading.sandbox.SandboxUnavailable` where
+    bubblewrap does not work.  ``batch``: the submissions graded together with this one
+    (a symbolic link to one of them is flagged, not graded).
+    """
     path, limits = Path(path), limits or Limits()
+    if sandbox:
+        require_sandbox()
+    isolation = ISOLATED if sandbox else NOT_ISOLATED
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _error(path, student or path.stem, f"cannot read the file: {exc.strerror}")
+        data = read_submission(path, batch)
+    except Unreadable as exc:
+        return _error(path, student or path.stem, str(exc))
     sha = hashlib.sha256(data).hexdigest()
     try:
         nb = read_notebook(data)
@@ -344,15 +360,19 @@ def grade_file(path, *, student: str | None = None, seed: int, limits: Limits | 
     max_score = sum(e.points for e in chosen)
     cells = [c.source for c in nb.cells
              if c.get("cell_type") == "code" and isinstance(c.get("source"), str)]
+    try:
+        check_cells(cells)
+    except Unreadable as exc:
+        return _error(path, student, str(exc), sha=sha, assignment=chapter, max_score=max_score)
     internals = grader_internals(cells)
     if internals:
         feedback = (f"the notebook uses {', '.join(internals)}, the grader's own code; only "
                     "`check` may be imported from dlcourse.grading")
         return SubmissionResult(str(path), student, "graded", 0, max_score,
                                 [ExerciseResult(e.name, 0, e.points, feedback) for e in chosen],
-                                isolation_level(), None, sha, chapter)
+                                isolation, None, sha, chapter)
     session = Session(cells, [e.function for e in chosen], limits, list(hide),
-                      time.monotonic() + limits.notebook_s)
+                      time.monotonic() + limits.notebook_s, sandbox=sandbox)
     results, error = [], None
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -368,14 +388,15 @@ def grade_file(path, *, student: str | None = None, seed: int, limits: Limits | 
         session.stop()
     status = "graded" if error is None else "error"
     return SubmissionResult(str(path), student, status, round(sum(r.score for r in results), 2),
-                            max_score, results, isolation_level(), error, sha, chapter)
+                            max_score, results, isolation, error, sha, chapter)
 
 
 def grade_paths(paths: list[Path], *, student: str | None = None, seed: int,
-                limits: Limits | None = None, jobs: int = 1, hide: list[Path] = ()
-                ) -> list[SubmissionResult]:
+                limits: Limits | None = None, jobs: int = 1, hide: list[Path] = (),
+                sandbox: bool = True) -> list[SubmissionResult]:
     """Grade ``paths`` with ``jobs`` worker processes; results in the order of ``paths``."""
-    kwargs = {"student": student, "seed": seed, "limits": limits, "hide": list(hide)}
+    kwargs = {"student": student, "seed": seed, "limits": limits, "hide": list(hide),
+              "sandbox": sandbox, "batch": [Path(p) for p in paths]}
     if jobs <= 1 or len(paths) <= 1:
         return [grade_file(p, **kwargs) for p in paths]
     context = multiprocessing.get_context("spawn")

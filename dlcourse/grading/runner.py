@@ -4,7 +4,8 @@ This process is *untrusted*: it runs the learner's notebook code.  It never sees
 secret seed, an expected value or the gradebook; it only receives inputs and returns what
 the learner's functions made of them.  Its life:
 
-1. Apply the resource limits to itself (memory, CPU time, file size, processes) and point
+1. Drop to its own unprivileged user if started as root (``--uid``), apply the resource
+   limits to itself (memory, CPU time, file size, processes) and point
    file descriptors 1 and 2 at the output file the grader gave it as stderr; the protocol
    keeps private copies of the original stdin/stdout pipes.
 2. Receive the notebook's code cells and run them one after another in one namespace, as
@@ -37,6 +38,22 @@ def _limit(which: int, value: int) -> None:
         soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, value))
+
+
+def drop_privileges(uid: int) -> None:
+    """Become the unprivileged user ``uid`` (and group ``uid``) for good, before any learner
+    code runs: under bubblewrap a root grader hands its runner only the capabilities to do
+    this, and the kernel counts ``RLIMIT_NPROC`` for every user but root."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getgroups():
+        raise SystemExit("the runner could not drop its privileges")
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise SystemExit("the runner could become root again; refusing to run learner code")
 
 
 def apply_limits(memory_mb: int, cpu_s: int, output_mb: int, processes: int) -> None:
@@ -148,9 +165,11 @@ class Runner:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlcourse.grading.runner")
-    for flag in ("--memory-mb", "--cpu-s", "--output-mb", "--processes"):
+    for flag in ("--memory-mb", "--cpu-s", "--output-mb", "--processes", "--uid"):
         parser.add_argument(flag, type=int, default=0)
     args = parser.parse_args(argv)
+    if args.uid:
+        drop_privileges(args.uid)
     apply_limits(args.memory_mb, args.cpu_s, args.output_mb, args.processes)
     inbox = os.fdopen(os.dup(0), "rb", buffering=0)
     outbox = os.fdopen(os.dup(1), "wb")

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 64 * 2**20
+MAX_MESSAGE_BYTES = 64 * 2**20  # what the grader sends (inputs): trusted
+MAX_REPLY_BYTES = 8 * 2**20  # what the learner's process sends back: far more than any answer
 MAX_DEPTH = 32
+MAX_NODES = 100_000  # values in one decoded message (an array counts as one)
 HEADER_BYTES = 8
 
 
@@ -144,8 +146,25 @@ def _decode_array(dtype, shape, data):
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
+def _check_size(data) -> None:
+    """Raise WireError if ``data`` holds more than :data:`MAX_NODES` values, before anything
+    is built from it (a message of a million small numbers costs the reader seconds)."""
+    stack, count = [data], 0
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise WireError(f"a message holds more than {MAX_NODES:,} values")
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict) and "__array__" not in value:
+            stack.extend(value.values())
+
+
 def decode(data, *, functions: bool = False, depth: int = 0):
     """Inverse of :func:`encode`.  ``functions=False`` refuses test functions (grader side)."""
+    if depth == 0:
+        _check_size(data)
     if depth > MAX_DEPTH:
         raise WireError("message nested too deeply")
     if data is None or isinstance(data, (bool, int, float, str)):
