@@ -187,9 +187,9 @@ def bwrap_command(tree: Path, hide: Sequence[Path] = (), *, unprivileged: bool) 
 @functools.cache
 def package_tree(allowed: tuple[str, ...] = ()) -> Path:
     """A read-only copy of the package files the runner needs for ``allowed`` (see
-    :func:`dlcourse.grading.guard.package_files`), as ``TREE/dlcourse/...``; made once per
+    :func:`dlcourse.grading.imports.package_files`), as ``TREE/dlcourse/...``; made once per
     process and removed at exit."""
-    from dlcourse.grading.guard import package_files
+    from dlcourse.grading.imports import package_files
 
     tree = Path(tempfile.mkdtemp(prefix="dlcourse-runner-"))
     atexit.register(shutil.rmtree, tree, ignore_errors=True)
