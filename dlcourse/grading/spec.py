@@ -128,7 +128,7 @@ def describe(value) -> str:
     if value is None:
         return "None"
     if isinstance(value, Unsupported):
-        return f"a {value.type_name} object"
+        return value.what
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} ({value.dtype})"
     name = type(value).__name__
