@@ -86,6 +86,7 @@ class Exercise:
     hidden: Callable[[np.random.Generator, str], list[Case]]
     edge: Callable[[], list[Case]] = _no_cases
     forbidden: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
     output_names: tuple[str, ...] | None = None
     rtol: float = 1e-6
     atol: float = 1e-9
@@ -110,6 +111,61 @@ class Exercise:
         result = self.run(case, call)
         return compare(result.got, result.expected, rtol=self.rtol, atol=self.atol,
                        reveal=reveal, names=result.names)
+
+
+# --- the case loop that check() and the grader share ---------------------------------------
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed case: which kind (public, edge, hidden), the case, what went wrong, a hint."""
+
+    kind: str
+    case: Case
+    problem: str
+    hint: str
+
+
+@dataclass
+class Tally:
+    """What running an exercise's cases gave: ``stopped`` is set when the whole exercise
+    fails at once (not written, a refused call, no such function)."""
+
+    total: int
+    passed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    stopped: str | None = None
+
+
+def run_cases(exercise: Exercise, cases: Sequence[tuple[str, Case]], call: Call) -> Tally:
+    """Run ``(kind, case)`` pairs through ``call`` and compare; never raises for a value.
+
+    Hidden cases keep expected values out of the messages.  A fatal error (time limit, the
+    process died) fails the case and ends the loop: the remaining cases count as failed.
+    Whatever the learner's function returned, a comparison that cannot be made is a failed
+    case with a sentence, not an error of the grader.
+    """
+    tally = Tally(len(cases))
+    for kind, case in cases:
+        hint = case.hint or exercise.hint
+        try:
+            problem = exercise.verdict(case, call, reveal=kind != "hidden")
+        except ExerciseProblem as exc:
+            tally.stopped = exc.message
+            return tally
+        except StudentError as exc:
+            tally.failures.append(Failure(kind, case, exc.message, ""))
+            if exc.fatal:
+                return tally
+            continue
+        except Exception as exc:  # noqa: BLE001 -- a value no comparison could handle
+            problem = (f"the result could not be checked ({type(exc).__name__}: "
+                       f"{' '.join(str(exc).split())[:150]})")
+            hint = ""
+        if problem is None:
+            tally.passed += 1
+        else:
+            tally.failures.append(Failure(kind, case, problem, hint))
+    return tally
 
 
 # --- comparing a learner's value with the reference ----------------------------------------
@@ -157,7 +213,10 @@ def _tolerances(dtype, rtol: float, atol: float) -> tuple[float, float]:
 def _compare_numbers(got, expected, where, rtol, atol, reveal) -> str | None:
     if not _is_number(got):
         return f"{where} should be a number, got {describe(got)}"
-    g, e = float(got), float(expected)
+    try:
+        g, e = float(got), float(expected)
+    except OverflowError:
+        return f"{where} is a number too large for a float"
     if np.isnan(e) and np.isnan(g):
         return None
     if not np.isfinite(g) and np.isfinite(e):

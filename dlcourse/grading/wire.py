@@ -115,8 +115,9 @@ def _encode_array(value: np.ndarray):
     if value.dtype.kind not in "biufc":
         return {"__unsupported__": f"an array of dtype {value.dtype}"}
     if value.nbytes > MAX_REPLY_BYTES:
+        limit = MAX_REPLY_BYTES // 2**20
         return {"__unsupported__": f"an array of shape {value.shape} ({value.nbytes:,} bytes, "
-                                   f"more than the {MAX_REPLY_BYTES // 2**20} MB a result may have)"}
+                                   f"more than the {limit} MB a result may have)"}
     data = base64.b64encode(np.ascontiguousarray(value).tobytes()).decode("ascii")
     return {"__array__": [value.dtype.str, list(value.shape), data]}
 
