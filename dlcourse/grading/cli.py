@@ -2,13 +2,16 @@
 parser by :func:`register`).
 
 Exit status: 0 when the command did its job (for ``grade``: every submission was graded or
-recorded as an error), 1 when ``exercises build --check`` finds stale notebooks or a student
-has no attempts, 2 for usage errors.  No command prints a traceback.
+recorded as an error), 1 when ``exercises build --check`` finds stale notebooks, a student
+has no attempts or ``gradebook verify`` finds an edit, 2 for usage errors and refusals (no
+bubblewrap without ``--no-sandbox``, a gradebook that fails verification).  No command
+prints a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -38,21 +41,6 @@ def _exercises(args) -> int:
     return 0
 
 
-def _submissions(paths: list[str]) -> list[Path]:
-    """Notebooks named directly (of any extension) or found in folders; ValueError if none."""
-    found = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found.extend(sorted(p.glob("*.ipynb")))
-        elif p.is_file():
-            found.append(p)
-        else:
-            raise ValueError(f"{p} does not exist")
-    if not found:
-        raise ValueError("no notebooks found in " + ", ".join(paths))
-    return found
-
-
 def _print_result(result) -> None:
     print(f"{result.student} ({result.submission}): {result.score:g}/{result.max_score:g}  "
           f"[{result.status}, isolation {result.isolation}]")
@@ -65,10 +53,11 @@ def _print_result(result) -> None:
 def _grade(args) -> int:
     from dlcourse.grading.gradebook import Gradebook
     from dlcourse.grading.grader import GRADER_VERSION, grade_paths
-    from dlcourse.grading.sandbox import Limits
+    from dlcourse.grading.intake import submissions
+    from dlcourse.grading.sandbox import Limits, SandboxUnavailable, require_sandbox
 
     try:
-        paths = _submissions(args.paths)
+        paths = submissions(args.paths)
     except ValueError as exc:
         return _fail("grade", str(exc))
     if min(args.jobs, args.timeout, args.cell_timeout, args.call_timeout, args.memory) <= 0:
@@ -78,17 +67,33 @@ def _grade(args) -> int:
         return _fail("grade", "--seed must be a non-negative integer")
     limits = Limits(notebook_s=args.timeout, cell_s=min(args.cell_timeout, args.timeout),
                     call_s=args.call_timeout, memory_mb=args.memory)
+    if args.no_sandbox:
+        print("dlcourse grade: warning: --no-sandbox: the notebooks run without isolation and "
+              "can read or change anything you can (isolation \"none\" is recorded)",
+              file=sys.stderr)
+    else:
+        try:
+            require_sandbox()
+        except SandboxUnavailable as exc:
+            return _fail("grade", f"refusing to grade without isolation: {exc}")
     book_path = Path(args.gradebook)
     try:
         book = Gradebook(book_path)
     except Exception as exc:  # noqa: BLE001 -- sqlite3 errors, permissions, a non-database file
         return _fail("grade", f"cannot open the gradebook {book_path}: {exc}")
-    hide = sorted({p.resolve().parent for p in paths}) + [
-        Path(f"{book_path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm")]
+    problems = book.verify()
+    if problems:
+        book.close()
+        return _fail("grade", f"refusing to append to {book_path}: it fails verification "
+                              f"({problems[0]}; `dlcourse gradebook verify` lists all)")
+    # The folders of the submissions as given (never where a link in them points) and the
+    # gradebook's: hidden from the sandbox even should they lie inside the Python installation.
+    hide = sorted({Path(os.path.abspath(p)).parent for p in paths}
+                  | {Path(os.path.abspath(book_path)).parent})
     seed = args.seed if args.seed is not None else secrets.randbits(63)
     try:
         results = grade_paths(paths, student=args.student, seed=seed, limits=limits,
-                              jobs=args.jobs, hide=hide)
+                              jobs=args.jobs, hide=hide, sandbox=not args.no_sandbox)
         for result in results:
             book.record(result, GRADER_VERSION)
     except KeyboardInterrupt:
@@ -114,11 +119,15 @@ def _gradebook(args) -> int:
     except Exception as exc:  # noqa: BLE001
         return _fail("gradebook", str(exc))
     try:
+        if args.action == "verify":
+            return _verify(book)
         if args.action == "export":
             if not args.csv:
                 return _fail("gradebook export", "choose a format: --csv")
             book.export_csv(sys.stdout, best=args.best)
             return 0
+        if not args.student.strip():
+            return _fail("gradebook show", "give a student ID (an empty one matches nobody)")
         text = book.show(args.student)
         if not text:
             return _fail("gradebook show", f"no attempts recorded for {args.student!r}", 1)
@@ -126,6 +135,18 @@ def _gradebook(args) -> int:
         return 0
     finally:
         book.close()
+
+
+def _verify(book) -> int:
+    """``gradebook verify``: every sign of an edit, or the head to note; 1 if any."""
+    problems = book.verify()
+    for problem in problems:
+        print(f"{book.path}: {problem}")
+    if problems:
+        return 1
+    count, head = book.head()
+    print(f"{book.path}: intact, {count} attempt(s); head {head}")
+    return 0
 
 
 def register(sub) -> None:
@@ -155,16 +176,20 @@ def register(sub) -> None:
                        help="seconds per call of a graded function (default 10)")
     grade.add_argument("--memory", type=int, default=2048, help="MB per submission (default 2048)")
     grade.add_argument("--seed", type=int, help="fix the hidden cases (default: a secret seed)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="grade without bubblewrap isolation (only for code you trust; "
+                            "records isolation \"none\")")
     grade.set_defaults(func=_grade)
 
-    book = sub.add_parser("gradebook", help="export or show the gradebook")
+    book = sub.add_parser("gradebook", help="export, show or verify the gradebook")
     book_sub = book.add_subparsers(dest="action", required=True, metavar="ACTION")
     export = book_sub.add_parser("export", help="one row per student and assignment")
     export.add_argument("--csv", action="store_true", help="CSV on standard output")
     export.add_argument("--best", action="store_true", help="best attempt instead of latest")
     show = book_sub.add_parser("show", help="every attempt of one student")
     show.add_argument("student")
-    for p in (export, show):
+    verify = book_sub.add_parser("verify", help="check that no attempt was edited or deleted")
+    for p in (export, show, verify):
         p.add_argument("--gradebook", default=DEFAULT_GRADEBOOK,
                        help=f"SQLite gradebook (default: {DEFAULT_GRADEBOOK})")
         p.set_defaults(func=_gradebook)
