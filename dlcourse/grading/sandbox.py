@@ -29,9 +29,9 @@ call and per notebook by killing the process.  Nothing secret is in the environm
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
+import multiprocessing.util
 import os
 import secrets
 import select
@@ -188,11 +188,13 @@ def bwrap_command(tree: Path, hide: Sequence[Path] = (), *, unprivileged: bool) 
 def package_tree(allowed: tuple[str, ...] = ()) -> Path:
     """A read-only copy of the package files the runner needs for ``allowed`` (see
     :func:`dlcourse.grading.imports.package_files`), as ``TREE/dlcourse/...``; made once per
-    process and removed at exit."""
+    process and removed at its exit."""
     from dlcourse.grading.imports import package_files
 
     tree = Path(tempfile.mkdtemp(prefix="dlcourse-runner-"))
-    atexit.register(shutil.rmtree, tree, ignore_errors=True)
+    # multiprocessing runs these at the exit of a worker too (atexit handlers it skips)
+    multiprocessing.util.Finalize(None, shutil.rmtree, (tree,), {"ignore_errors": True},
+                                  exitpriority=0)
     for source in package_files(allowed):
         target = tree / "dlcourse" / Path(source).resolve().relative_to(PACKAGE_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
