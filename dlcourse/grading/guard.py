@@ -78,20 +78,24 @@ def parse_cell(source: str) -> ast.Module | None:
         return None
 
 
+def _top_level_functions(tree: ast.Module):
+    """(name, first line, node) of each top-level ``def`` and ``name = lambda`` of ``tree``;
+    the first line is where the function's code object says it starts (its first
+    decorator, if any)."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, min([node.lineno, *(d.lineno for d in node.decorator_list)]), node
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, node.value.lineno, node.value
+
+
 def definitions(cells: Sequence[str]) -> dict[tuple[int, int], str]:
-    """``(cell index, first line) -> name`` of every top-level ``def`` (and ``name = lambda``)
-    of the cells: where the code object of a function defined there says it starts."""
-    found = {}
-    for index, tree in enumerate(map(parse_cell, cells)):
-        for node in tree.body if tree is not None else ():
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                line = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                found[(index, line)] = node.name
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        found[(index, node.value.lineno)] = target.id
-    return found
+    """``(cell index, first line) -> name`` of every top-level function of the cells."""
+    return {(index, line): name
+            for index, tree in enumerate(map(parse_cell, cells)) if tree is not None
+            for name, line, _node in _top_level_functions(tree)}
 
 
 def _import_aliases(tree: ast.AST) -> dict[str, str]:
@@ -141,16 +145,7 @@ def _names_used(func: ast.AST, aliases: dict[str, str]) -> set[str]:
 
 def _definitions(trees: Iterable[ast.Module]) -> dict[str, ast.AST]:
     """Top-level functions (and ``name = lambda ...``) of the notebook; the last one wins."""
-    defs = {}
-    for tree in trees:
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                defs[node.name] = node
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        defs[target.id] = node.value
-    return defs
+    return {name: node for tree in trees for name, _line, node in _top_level_functions(tree)}
 
 
 def _outside(name: str, modules: frozenset[str], roots: frozenset[str]) -> bool:
@@ -162,16 +157,24 @@ def _outside(name: str, modules: frozenset[str], roots: frozenset[str]) -> bool:
 
 
 def scan_source(cells: Sequence[str], function: str, rules: Sequence[str],
-                allowed: Sequence[str] | None = None) -> list[str]:
+                allowed: Sequence[str] | None = None, *,
+                at: tuple[int, int] | None = None) -> list[str]:
     """Dotted names used by ``function`` (and the notebook helpers it calls) that ``rules``
     or :data:`ALWAYS_REFUSED` refuse -- and, given ``allowed`` (an exercise's allow-list),
     every imported name outside NumPy, the standard library and ``allowed``; sorted, the
-    most specific name of each chain."""
-    trees = [t for t in map(parse_cell, cells) if t is not None]
+    most specific name of each chain.  ``at`` = (cell, first line) picks which definition
+    of ``function`` is read (the one the runner reports), else the last one."""
+    parsed = [parse_cell(c) for c in cells]
+    trees = [t for t in parsed if t is not None]
     aliases = {}
     for tree in trees:
         aliases.update(_import_aliases(tree))
     defs = _definitions(trees)
+    if at is not None and at[0] < len(parsed) and parsed[at[0]] is not None:
+        located = {line: node for name, line, node in _top_level_functions(parsed[at[0]])
+                   if name == function}
+        if at[1] in located:
+            defs[function] = located[at[1]]
     rules = (*rules, *ALWAYS_REFUSED)
     if allowed is not None:
         modules = frozenset(imports.module_closure(allowed))
