@@ -1,8 +1,9 @@
 """``dlcourse exercises``, ``dlcourse grade`` and ``dlcourse gradebook`` (added to the main
 parser by :func:`register`).
 
-Exit status: 0 when the command did its job (for ``grade``: every submission was graded or
-recorded as an error), 1 when ``exercises build --check`` finds stale notebooks, a student
+Exit status: 0 when the command did its job (for ``grade``: every submission was graded and
+recorded), 1 when ``grade`` recorded a submission as an error (unreadable, a grader error)
+or could not record one, when ``exercises build --check`` finds stale notebooks, a student
 has no attempts or ``gradebook verify`` finds an edit, 2 for usage errors and refusals (no
 bubblewrap without ``--no-sandbox``, a gradebook that fails verification).  No command
 prints a traceback.
@@ -65,6 +66,10 @@ def _grade(args) -> int:
                               "must be positive")
     if args.seed is not None and args.seed < 0:
         return _fail("grade", "--seed must be a non-negative integer")
+    try:
+        identity = _identity_options(args)
+    except ValueError as exc:
+        return _fail("grade", str(exc))
     limits = Limits(notebook_s=args.timeout, cell_s=min(args.cell_timeout, args.timeout),
                     call_s=args.call_timeout, memory_mb=args.memory)
     if args.no_sandbox:
@@ -89,13 +94,13 @@ def _grade(args) -> int:
     # The folders of the submissions as given (never where a link in them points) and the
     # gradebook's: hidden from the sandbox even should they lie inside the Python installation.
     hide = sorted({Path(os.path.abspath(p)).parent for p in paths}
-                  | {Path(os.path.abspath(book_path)).parent})
+                  | {Path(os.path.abspath(book_path)).parent}
+                  | ({Path(args.bank).resolve()} if args.bank else set()))
     seed = args.seed if args.seed is not None else secrets.randbits(63)
     try:
-        results = grade_paths(paths, student=args.student, seed=seed, limits=limits,
-                              jobs=args.jobs, hide=hide, sandbox=not args.no_sandbox)
-        for result in results:
-            book.record(result, GRADER_VERSION)
+        results = grade_paths(paths, seed=seed, limits=limits, jobs=args.jobs, hide=hide,
+                              sandbox=not args.no_sandbox, **identity)
+        unrecorded = _record_each(book, results, GRADER_VERSION)
     except KeyboardInterrupt:
         return _fail("grade", "interrupted", 130)
     except Exception as exc:  # noqa: BLE001 -- report in one line, never a traceback
@@ -108,7 +113,41 @@ def _grade(args) -> int:
     else:
         for result in results:
             _print_result(result)
-    return 0
+    for line in unrecorded:
+        print(f"dlcourse grade: {line}", file=sys.stderr)
+    return 1 if unrecorded or any(r.status == "error" for r in results) else 0
+
+
+def _identity_options(args) -> dict:
+    """``student``, ``chapter``, ``roster`` and ``bank`` for the grader, checked; raise
+    ValueError with the reason for a bad roster or bank (see grading.identity, grading.bank)."""
+    from dlcourse.grading.bank import BankError, load_bank, shipped
+    from dlcourse.grading.identity import RosterError, read_roster
+
+    if args.student is not None and args.roster is not None:
+        raise ValueError("give --student or --roster, not both")
+    try:
+        registry = load_bank(Path(args.bank).resolve()) if args.bank else shipped()
+        roster = read_roster(args.roster, registry.chapters()) if args.roster else None
+    except (BankError, RosterError) as exc:
+        raise ValueError(str(exc)) from None
+    if args.chapter is not None and args.chapter not in registry.chapters():
+        raise ValueError(f"--chapter {args.chapter!r} is not one of "
+                         f"{', '.join(registry.chapters())}")
+    return {"student": args.student, "chapter": args.chapter, "roster": roster,
+            "bank": Path(args.bank).resolve() if args.bank else None}
+
+
+def _record_each(book, results, version: str) -> list[str]:
+    """Record every result on its own; one that cannot be stored does not stop the others.
+    The lines saying which could not."""
+    failed = []
+    for result in results:
+        try:
+            book.record(result, version)
+        except Exception as exc:  # noqa: BLE001 -- say which, keep going
+            failed.append(f"could not record {result.submission}: {type(exc).__name__}: {exc}")
+    return failed
 
 
 def _gradebook(args) -> int:
@@ -162,8 +201,14 @@ def register(sub) -> None:
 
     grade = sub.add_parser("grade", help="grade submitted notebooks in a sandbox")
     grade.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders of them")
-    grade.add_argument("--student", help="student ID (default: notebook metadata "
-                                         "dlcourse.student, else the file name)")
+    grade.add_argument("--student", help="student ID of the notebook(s) (default: the roster, "
+                                         "else the file name; never the notebook's metadata)")
+    grade.add_argument("--roster", metavar="CSV",
+                       help="file,student[,chapter] table: the student of each file name")
+    grade.add_argument("--chapter", help="the chapter (or bank assignment) of every notebook "
+                                         "(default: the roster, else NN_ in the file name)")
+    grade.add_argument("--bank", metavar="DIR",
+                       help="grade with the private exercises in DIR instead of the shipped ones")
     grade.add_argument("--gradebook", default=DEFAULT_GRADEBOOK,
                        help=f"SQLite gradebook (default: {DEFAULT_GRADEBOOK})")
     grade.add_argument("--json", action="store_true", help="print results as JSON")
