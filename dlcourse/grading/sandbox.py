@@ -61,6 +61,7 @@ NAMESPACES = ("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"
               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL")
 MAX_PROCESSES = 256  # processes and threads of one submission
 UIDS = (2**30, 2**31 - 2)  # the random unprivileged uids a root grader hands out
+GRACE_S = 0.5  # for the runner to exit by itself once its input is closed
 
 
 @dataclass(frozen=True)
@@ -395,6 +396,14 @@ class LearnerProcess:
             time.sleep(0.005)
 
     def close(self) -> None:
+        """End the runner: it exits by itself when its input closes (bwrap's init then ends
+        the namespace, and every process is reaped and accounted for); what does not
+        within :data:`GRACE_S` is killed."""
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=GRACE_S)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
         self.kill()
         streams = (self.process.stdin, self.process.stdout, self.output)
         for stream in (*streams, self.info) if self.sandbox else streams:
