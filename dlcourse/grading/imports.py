@@ -13,8 +13,8 @@ Two layers enforce it:
   process needs; the sandbox shows it those and nothing else of the package or checkout.
 * :func:`install` adds an audit hook (``sys.addaudithook``: a hook cannot be removed, and
   this one holds no state the learner's code could change) *before* the first cell runs.
-  It refuses importing a module outside the allow-list however the name was made, reading a
-  file of the package, the checkout or an instructor's folder by any path (the file's
+  It refuses importing a module outside the allow-list however the name was made, reading or
+  listing a file of the package, the checkout or an instructor's folder by any path (the file's
   identity is compared, so symlinks, hard links and ``/proc/self/fd`` do not help), building
   functions or code objects (re-homing a reference under another ``__name__``), swapping a
   function's code, ``ctypes`` and the garbage collector's object lists.  This layer also
@@ -176,7 +176,7 @@ def _make_hook(names: frozenset, roots: frozenset, identities: frozenset):
             raise _ImportRefused(f"{name} cannot be imported while this notebook is graded: "
                                  "the exercises allow NumPy, the standard library and the "
                                  "modules they name")
-        if event == "open":
+        if event == "open" or event == "os.listdir" or event == "os.scandir":
             path = args[0]
             kind = _type(path)
             if kind is _int or path is None:
