@@ -67,6 +67,12 @@ ATTACKS = {
         "        P.n += 1\n"
         f"        return 'x' if P.n == 1 else {str(EXERCISES_CH02)!r}\n"
         "leaked = open(P('x')).read()"),
+    "a function re-homed under another __name__": (
+        "import types, numpy as np\nf = np.linalg.norm.__wrapped__\n"
+        "leaked = types.FunctionType(f.__code__, dict(f.__globals__, __name__='__main__'))"),
+    "a code object rebuilt with another file name": (
+        "import numpy as np\n"
+        "leaked = np.linalg.norm.__wrapped__.__code__.replace(co_filename='<cell 1>')"),
     "ctypes": "import ctypes\nleaked = ctypes.CDLL(None).getpid()",
     "the garbage collector's list of objects": (
         "import gc\nleaked = [o for o in gc.get_objects() if getattr(o, '__name__', '') == "
