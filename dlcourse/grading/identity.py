@@ -27,6 +27,7 @@ from pathlib import Path
 from dlcourse.grading.text import clean
 
 MAX_ROSTER_BYTES = 8 * 2**20
+MAX_CLAIM_CHARS = 100  # of a name the notebook's metadata claims, as quoted in a flag
 _CHAPTER_IN_NAME = re.compile(r"(?:^|[^0-9A-Za-z])(?:ch)?(\d\d)_")
 
 
@@ -117,7 +118,7 @@ def identify(path: Path, nb, *, student: str | None, chapter: str | None,
     identity = Identity(who, what)
     if nb is None:
         return identity
-    for claim in sorted(set(map(clean, _claimed(nb, "student"))) - {who}):
+    for claim in sorted({clean(c, MAX_CLAIM_CHARS) for c in _claimed(nb, "student")} - {who}):
         identity.flags.append(f"the notebook's metadata names the student {claim!r}; graded "
                               f"as {who!r}, the owner of the file")
     tagged = {name.split(".")[0] for name in _claimed(nb, "exercise")}

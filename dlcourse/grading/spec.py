@@ -12,6 +12,11 @@ A case is only *inputs* (:class:`Case`).  Expected values are computed on the tr
 by the reference and compared with :func:`compare`, which answers in a sentence a learner
 can act on ("dw has shape (3, 4) but should have shape (4, 3)") or ``None`` when they agree.
 
+What the learner's function may use is NumPy, the standard library and the modules listed
+in ``allowed`` (an allow-list: nothing else can even be imported while a notebook is graded,
+see :mod:`dlcourse.grading.imports`); ``forbidden`` refuses names within those (``numpy.gradient``
+where the exercise is a numerical gradient).
+
 Most exercises call the learner's function once per case.  Some need a conversation: an
 optimiser step is checked along a whole trajectory, each step fed with the gradient at the
 learner's own previous point.  Those exercises supply ``drive(case, call)``, which calls the
