@@ -309,3 +309,7 @@ def _profile_function(rules: tuple[str, ...], refused: list[str], on_refusal):
                     _refuse(name)
 
     return profile
+
+
+# The runner's audit hook keeps the defaults (the rules) of functions with this code.
+PROFILE_CODE = _profile_function((), [], None).__code__

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import sys
 from collections.abc import Iterable
@@ -44,9 +45,9 @@ RUNNER_MODULES = ("dlcourse", "dlcourse.grading", "dlcourse.grading.checks",
                   "dlcourse.grading.spec", "dlcourse.grading.text", "dlcourse.grading.wire")
 ALWAYS_IMPORTABLE = ("numpy",)  # and the standard library
 MAX_DENIED_ENTRIES = 50_000
-REFUSED_EVENTS = ("function.__new__", "code.__new__", "object.__setattr__",
-                  "object.__delattr__", "gc.get_objects", "gc.get_referrers",
+REFUSED_EVENTS = ("function.__new__", "code.__new__", "gc.get_objects", "gc.get_referrers",
                   "gc.get_referents")
+SETATTR_EVENTS = ("object.__setattr__", "object.__delattr__")
 
 
 class ImportRefused(ImportError):
@@ -92,6 +93,11 @@ def _top_level_imports(path: Path) -> set[str]:
 def module_closure(allowed: Iterable[str]) -> list[str]:
     """The course modules the learner's process may import: the runner's own, the course
     modules in ``allowed``, their parent packages and what they import, transitively."""
+    return list(_closure(tuple(sorted(set(allowed)))))
+
+
+@functools.cache
+def _closure(allowed: tuple[str, ...]) -> tuple[str, ...]:
     todo = [*RUNNER_MODULES, *(m for m in allowed if m.split(".")[0] == "dlcourse")]
     seen = set()
     while todo:
@@ -105,7 +111,7 @@ def module_closure(allowed: Iterable[str]) -> list[str]:
         parts = name.split(".")
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
         todo.extend(_top_level_imports(path))
-    return sorted(seen)
+    return tuple(sorted(seen))
 
 
 def package_files(allowed: Iterable[str]) -> list[Path]:
@@ -141,7 +147,7 @@ def _identities(roots: Iterable[str], keep: set[Path]) -> frozenset[tuple[int, i
     return frozenset(found)
 
 
-def install(allowed: Iterable[str], denied: Iterable[str | Path]) -> None:
+def install(allowed: Iterable[str], denied: Iterable[str | Path], protected=()) -> None:
     """Add the audit hook of the module docstring to this process, for good.
 
     Parameters
@@ -156,15 +162,16 @@ def install(allowed: Iterable[str], denied: Iterable[str | Path]) -> None:
     names = frozenset(module_closure(allowed))
     keep = set(package_files(allowed))
     identities = _identities([os.fspath(d) for d in denied], keep)
-    sys.addaudithook(_make_hook(names, importable_roots(allowed), identities))
+    sys.addaudithook(_make_hook(names, importable_roots(allowed), identities, tuple(protected)))
 
 
-def _make_hook(names: frozenset, roots: frozenset, identities: frozenset):
+def _make_hook(names: frozenset, roots: frozenset, identities: frozenset, protected: tuple):
     """The audit hook.  It looks up no global name and keeps no mutable state: everything it
     uses is bound as a default argument (and swapping a function's defaults is refused)."""
     def hook(event, args, _names=names, _roots=roots, _ids=identities, _type=type,
              _str=str, _bytes=bytes, _int=int, _stat=os.stat, _partition=str.partition,
-             _startswith=str.startswith, _refused=REFUSED_EVENTS, _ImportRefused=ImportRefused,
+             _startswith=str.startswith, _refused=REFUSED_EVENTS, _setattr=SETATTR_EVENTS,
+             _protected=protected, _getattr=getattr, _ImportRefused=ImportRefused,
              _AccessRefused=AccessRefused):
         if event == "import":
             name = args[0]
@@ -190,6 +197,16 @@ def _make_hook(names: frozenset, roots: frozenset, identities: frozenset):
             if (stat.st_dev, stat.st_ino) in _ids:
                 raise _AccessRefused(f"{path!r} belongs to the course or the grader, not to "
                                      "this notebook")
+            return
+        if event in _setattr:  # raised for a function's __code__, __defaults__, ...
+            attr = args[1]
+            if attr == "__code__":
+                raise _AccessRefused("swapping a function's code is not allowed while grading")
+            if attr == "__defaults__" or attr == "__kwdefaults__":
+                code = _getattr(args[0], "__code__", None)
+                for guarded in _protected:
+                    if code is guarded:
+                        raise _AccessRefused("the grader's guard keeps its arguments")
             return
         if event in _refused or _startswith(event, "ctypes."):
             raise _AccessRefused(f"{event} is not allowed while a notebook is graded")

@@ -33,7 +33,7 @@ import sys
 import types
 
 from dlcourse.grading import imports, wire
-from dlcourse.grading.guard import RuntimeGuard
+from dlcourse.grading.guard import PROFILE_CODE, RuntimeGuard
 from dlcourse.grading.wire import decode, encode, frame, read_message
 
 MAX_ERROR_CHARS = 300
@@ -178,7 +178,8 @@ class Runner:
         start = read_message(self.inbox)
         if start is None or start.get("op") != "start":
             return
-        imports.install(start["allowed"], start["denied"])  # before any learner code
+        imports.install(start["allowed"], start["denied"],  # before any learner code
+                        protected=(PROFILE_CODE,))
         self.run_cells(start["cells"], set(start["skip"]))
         self.send(wire.ready(self.describe(start["functions"])))
         while (request := read_message(self.inbox)) is not None:

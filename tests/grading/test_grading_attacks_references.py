@@ -118,6 +118,11 @@ def test_swapping_the_guard_from_the_learners_namespace_changes_nothing(make_sub
             "guard.RuntimeGuard = Nothing\n"
             "sys.setprofile = threading.setprofile = lambda f: None\n")
     sneaky = ("def numerical_gradient(f, x, eps=1e-6):\n"
+              "    import functools\n"
+              "    try:  # the guard's profile function, through a call it cannot see\n"
+              "        hook = functools.partial(sys.getprofile)()\n"
+              "        hook.__defaults__ = ((),) + hook.__defaults__[1:]\n"
+              "    except Exception:\n        pass\n"
               "    try:\n        getattr(np, 'grad' + 'ient')(np.arange(3.0))\n"
               "    except Exception:\n        pass  # swallow the refusal, carry on\n"
               "    grad = np.zeros(x.shape)\n"
@@ -131,6 +136,17 @@ def test_swapping_the_guard_from_the_learners_namespace_changes_nothing(make_sub
     assert numgrad.score == 0 and "numpy.gradient" in numgrad.feedback, numgrad.feedback
     linear = exercise(result, "linear_backward")
     assert linear.score == linear.max_score  # a new process, after the refusal ended the old
+
+
+def test_the_standard_library_still_works_under_the_import_guard(make_submission):
+    stdlib = ("import socket, enum, dataclasses, fractions, statistics, json, re, typing\n"
+              "from collections import namedtuple\n"
+              "Point = namedtuple('Point', 'x y', defaults=(0,))\n"
+              "@dataclasses.dataclass\nclass Box:\n    size: int = 1\n"
+              "class Colour(enum.Enum):\n    RED = 1\n"
+              "assert statistics.mean([1, 2, 3]) == 2 and Point(1).y == 0 and Box().size == 1\n")
+    result = grade(make_submission("stdlib", insert=[stdlib]), SANDBOX)
+    assert result.score == result.max_score and not result.skipped
 
 
 def test_a_function_made_at_run_time_is_not_graded(make_submission):
