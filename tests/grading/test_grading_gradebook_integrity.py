@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import ROOT
+from grading_helpers import ROOT, SANDBOX
 
 from dlcourse.grading.gradebook import Gradebook, GradebookError
 from dlcourse.grading.grader import GRADER_VERSION, ExerciseResult, SubmissionResult
@@ -191,3 +191,22 @@ def test_skipped_cells_copies_and_flags_appear_in_show_and_export(tmp_path):
     assert alice["flags"] == "the notebook's metadata names carol" and bob["flags"] == ""
     assert book.verify() == []
     book.close()
+
+
+def test_a_skipped_cell_and_a_copy_reach_show_and_export_from_a_real_grading(make_submission,
+                                                                             tmp_path):
+    """End to end: a hanging cell skipped while every function still passes, and two
+    students with the same code, as ``dlcourse grade`` records them."""
+    hang = make_submission("alice", insert=["while True:  # waits for nothing\n    pass"])
+    make_submission("bob", insert=["while True:  # waits for nothing\n    pass"])
+    book = tmp_path / "book.sqlite"
+    done = run("grade", hang.parent, "--gradebook", book, "--cell-timeout", "3",
+               "--timeout", "60", *([] if SANDBOX else ["--no-sandbox"]))
+    assert done.returncode == 0, done.stderr
+    shown = run("gradebook", "show", "02_alice", "--gradebook", book).stdout
+    assert "skipped cell 2 (while True: # waits for nothing): ran past the 3 s limit" in shown
+    assert "copy of: 02_bob" in shown
+    rows = {r["student"]: r for r in export(Gradebook(book))}
+    assert rows["02_alice"]["score"] == rows["02_alice"]["max_score"]
+    assert rows["02_alice"]["skipped_cells"].startswith("cell 2 (while True: # waits for nothing)")
+    assert (rows["02_alice"]["copy_of"], rows["02_bob"]["copy_of"]) == ("02_bob", "02_alice")
