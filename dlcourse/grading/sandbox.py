@@ -11,7 +11,9 @@ Two levels, recorded as ``isolation`` in every result and in the gradebook:
     private working directory, ``/tmp``, ``/dev/shm`` and a minimal ``/dev`` -- each writable
     mount a size-capped tmpfs.  Not the submissions, the gradebook, the current directory,
     HOME, ``/etc`` (beyond the loader's cache) or ``/run``.  It has no network, its own PID,
-    IPC and UTS namespaces, no capabilities, and runs as an unprivileged user of its own
+    IPC and UTS namespaces, no capabilities, no way to make a user namespace of its own
+    (a seccomp filter: in one it could mount an uncapped tmpfs), and runs as an
+    unprivileged user of its own
     (a fresh random uid when the grader runs as root, so that ``RLIMIT_NPROC`` binds: the
     kernel exempts only uid 0).  Closing it kills the whole PID namespace, so no process of
     the learner's survives (``setsid``, double forks and ignored signals included).
@@ -29,14 +31,17 @@ call and per notebook by killing the process.  Nothing secret is in the environm
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import multiprocessing.util
 import os
+import platform
 import secrets
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import sysconfig
@@ -61,6 +66,9 @@ NAMESPACES = ("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"
               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL")
 MAX_PROCESSES = 256  # processes and threads of one submission
 UIDS = (2**30, 2**31 - 2)  # the random unprivileged uids a root grader hands out
+# Audit architecture and the numbers of unshare, clone and clone3, for the seccomp filter.
+SYSCALLS = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
+CLONE_NEWUSER = 0x10000000
 GRACE_S = 0.5  # for the runner to exit by itself once its input is closed
 
 
@@ -186,6 +194,29 @@ def bwrap_command(tree: Path, hide: Sequence[Path] = (), *, unprivileged: bool) 
 
 
 @functools.cache
+def seccomp_filter() -> bytes | None:
+    """A seccomp program (classic BPF, for ``bwrap --seccomp``) that refuses new user
+    namespaces: in one, the learner would own its mounts and could fill an uncapped tmpfs
+    with the machine's memory.  ``unshare`` and ``clone`` with ``CLONE_NEWUSER`` fail with
+    EPERM; ``clone3``, whose flags a filter cannot read, with ENOSYS, so that the C library
+    falls back to ``clone`` for threads; so do foreign-ABI calls (i386, x32) that would
+    dodge the numbers.  None on other architectures (nothing filtered)."""
+    numbers = SYSCALLS.get(platform.machine())
+    if numbers is None:
+        return None
+    arch, unshare, clone, clone3 = numbers
+    load, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|..., RET
+    allow, eperm, enosys = 0x7FFF0000, 0x50000 | errno.EPERM, 0x50000 | errno.ENOSYS
+    program = [(load, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, enosys),  # 0-2: the ABI
+               (load, 0, 0, 0), (jge, 0, 1, 0x40000000), (ret, 0, 0, enosys),  # 3-5: x32
+               (jeq, 0, 1, clone3), (ret, 0, 0, enosys),  # 6-7
+               (jeq, 1, 0, unshare), (jeq, 0, 3, clone),  # 8-9: flags in the first argument
+               (load, 0, 0, 16), (jset, 0, 1, CLONE_NEWUSER), (ret, 0, 0, eperm),  # 10-12
+               (ret, 0, 0, allow)]  # 13
+    return b"".join(struct.pack("=HBBI", *op) for op in program)
+
+
+@functools.cache
 def package_tree(allowed: tuple[str, ...] = ()) -> Path:
     """A read-only copy of the package files the runner needs for ``allowed`` (see
     :func:`dlcourse.grading.imports.package_files`), as ``TREE/dlcourse/...``; made once per
@@ -296,15 +327,23 @@ class LearnerProcess:
                    "--memory-mb", str(limits.memory_mb),
                    "--cpu-s", str(int(limits.notebook_s) + 5),
                    "--output-mb", str(limits.output_mb)]
-        self.scratch, self.init_pid, info, info_write = None, None, None, None
+        self.scratch, self.init_pid, info, fds = None, None, None, ()
         if sandbox:
             require_sandbox()
             root = os.geteuid() == 0
             uid = secrets.randbelow(UIDS[1] - UIDS[0]) + UIDS[0]
             command += ["--processes", str(MAX_PROCESSES)] + (["--uid", str(uid)] if root else [])
             info, info_write = os.pipe()
+            fds = (info_write,)
+            program = seccomp_filter()
+            if program is not None:
+                seccomp = os.memfd_create("dlcourse-seccomp")
+                os.write(seccomp, program)
+                os.lseek(seccomp, 0, os.SEEK_SET)
+                fds += (seccomp,)
             command = [*bwrap_command(tree, hide, unprivileged=not root),
-                       "--info-fd", str(info_write), *command]
+                       "--info-fd", str(info_write),
+                       *(["--seccomp", str(seccomp)] if program is not None else []), *command]
             cwd, env = "/", _environment()
         else:
             processes = _user_tasks()
@@ -313,9 +352,10 @@ class LearnerProcess:
             cwd, env = self.scratch, _environment(tree, self.scratch)
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.output,
-            cwd=cwd, env=env, start_new_session=True, pass_fds=(info_write,) if info else ())
+            cwd=cwd, env=env, start_new_session=True, pass_fds=fds)
+        for fd in fds:
+            os.close(fd)
         if info is not None:
-            os.close(info_write)
             self.info = os.fdopen(info, "rb")
         os.set_blocking(self.process.stdin.fileno(), False)
         self.reader = FrameReader(MAX_REPLY_BYTES)

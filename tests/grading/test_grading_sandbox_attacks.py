@@ -206,6 +206,21 @@ def test_400_forks_or_threads_are_refused_even_when_the_grader_is_root():
     (forked, error), threads = run_probe(FORK_PROBE)
     assert forked < 400 and error == errno.EAGAIN
     assert forked <= sandbox.MAX_PROCESSES and threads <= sandbox.MAX_PROCESSES
+    assert forked >= 100 and threads >= 100  # refused at the limit, not from the start
+
+
+def test_no_user_namespace_so_no_tmpfs_of_ones_own(tmp_path):
+    """In a user namespace of its own the learner could mount a tmpfs without a size cap
+    and fill the machine's memory; the seccomp filter refuses to create one."""
+    seen = run_probe("""
+import subprocess
+def probe():
+    done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                           "mount -t tmpfs none /tmp && echo mounted"],
+                          capture_output=True, text=True)
+    return [done.returncode, done.stdout, done.stderr]""")
+    assert seen[0] != 0 and "mounted" not in seen[1]
+    assert "Operation not permitted" in seen[2]
 
 
 SURVIVOR = """
