@@ -160,6 +160,10 @@ def _gradebook(args) -> int:
     try:
         if args.action == "verify":
             return _verify(book)
+        problems = book.verify()
+        if problems:
+            print(f"dlcourse gradebook: warning: {args.gradebook} fails verification "
+                  f"({problems[0]}; `dlcourse gradebook verify` lists all)", file=sys.stderr)
         if args.action == "export":
             if not args.csv:
                 return _fail("gradebook export", "choose a format: --csv")
