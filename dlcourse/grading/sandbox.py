@@ -14,8 +14,9 @@ Two levels, recorded as ``isolation`` in every result and in the gradebook:
     IPC and UTS namespaces, no capabilities, no way to make a user namespace of its own
     (a seccomp filter: in one it could mount an uncapped tmpfs), and runs as an
     unprivileged user of its own (a fresh random uid when the grader runs as root, so that
-    ``RLIMIT_NPROC`` binds: the kernel exempts only uid 0).  Closing it kills the whole PID namespace, so no process of
-    the learner's survives (``setsid``, double forks and ignored signals included).
+    ``RLIMIT_NPROC`` binds: the kernel exempts only uid 0).  Closing it kills the whole
+    PID namespace, so no process of the learner's survives (``setsid``, double forks and
+    ignored signals included).
 ``"none"`` (``--no-sandbox``: only for code you trust)
     A plain subprocess in a scratch directory with a scrubbed environment.  The rlimits
     below still hold (except the process limit when grading as root), but the learner's code
