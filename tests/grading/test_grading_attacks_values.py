@@ -18,7 +18,7 @@ RETURNS = {
     "a subclass lying about its shape": (
         "class Liar(np.ndarray):\n        shape = (7,)\n"
         "    return (x > 0).view(Liar)"),
-    "a masked array": "return np.ma.masked_array((x > 0).astype(x.dtype), mask=x < 0)",
+    "a masked array hiding wrong values": "return np.ma.masked_array(x, mask=x <= 0)",
     "a huge broadcast view": "return np.broadcast_to(np.float64(0), (10**10,))",
     "a huge empty shape": "return np.empty((0, 2**40))",
     "complex numbers": "return (x > 0).astype(complex)",
