@@ -37,6 +37,7 @@ from dlcourse.grading.guard import PROFILE_CODE, RuntimeGuard
 from dlcourse.grading.wire import decode, encode, frame, read_message
 
 MAX_ERROR_CHARS = 300
+THREADS = "threads (a graded function runs alone, in the main thread)"
 
 
 def _limit(which: int, value: int) -> None:
@@ -155,10 +156,12 @@ class Runner:
         _exit(0)
 
     def call(self, request: dict, *, _Guard=RuntimeGuard, _decode=decode, _encode=encode,
-             _reply=wire.reply) -> dict:
+             _reply=wire.reply, _frames=sys._current_frames) -> dict:
         function = self.namespace.get(request["function"])
         if not callable(function):
             return _reply("missing")
+        if _frames().__len__() > 1:  # a thread of the notebook's: the guard would not see it
+            return _reply("refused", names=[THREADS])
         args = _decode(request["args"], functions=True)
         kwargs = _decode(request["kwargs"], functions=True)
         guard = _Guard(request.get("forbidden", []), on_refusal=self._refused)
@@ -169,6 +172,8 @@ class Runner:
             if isinstance(exc, NotImplementedError):
                 return _reply("not_written")
             return _reply("raised", error=_one_line(exc), memory=isinstance(exc, MemoryError))
+        if _frames().__len__() > 1:
+            return _reply("refused", names=[THREADS])
         try:
             return _reply("ok", value=_encode(value))
         except BaseException as exc:  # noqa: BLE001 -- e.g. a result whose __array__ raises

@@ -138,6 +138,18 @@ def test_swapping_the_guard_from_the_learners_namespace_changes_nothing(make_sub
     assert linear.score == linear.max_score  # a new process, after the refusal ended the old
 
 
+def test_a_thread_of_the_notebooks_cannot_work_for_a_graded_function(make_submission):
+    """The runtime guard watches the graded call's thread; a helper thread started by a cell
+    (here, one that would run numpy.gradient on request) is refused outright."""
+    helper = ("import queue, threading\nimport numpy as np\njobs, answers = queue.Queue(), "
+              "queue.Queue()\n\ndef worker():\n    while True:\n"
+              "        answers.put(getattr(np, 'grad' + 'ient')(jobs.get()))\n\n"
+              "threading.Thread(target=worker, daemon=True).start()\n")
+    result = grade(make_submission("thread", "03", insert=[helper]), SANDBOX)
+    numgrad = exercise(result, "numerical_gradient")
+    assert numgrad.score == 0 and "uses threads" in numgrad.feedback, numgrad.feedback
+
+
 def test_the_standard_library_still_works_under_the_import_guard(make_submission):
     stdlib = ("import socket, enum, dataclasses, fractions, statistics, json, re, typing\n"
               "from collections import namedtuple\n"
