@@ -115,8 +115,7 @@ def _runtime_paths() -> list[Path]:
              Path(os.path.realpath(sys.executable)).parent}
     paths.update(Path(p) for p in sysconfig.get_paths().values())
     paths.update(Path(p) for p in sys.path if p.endswith("site-packages"))
-    resolved = {p.resolve() for p in paths if p.is_dir()}
-    return sorted(p for p in resolved if not any(q != p and _inside(p, q) for q in resolved))
+    return sorted({p.resolve() for p in paths if p.is_dir()})
 
 
 def _hidden_paths(hide: Sequence[Path]) -> list[Path]:
@@ -175,12 +174,16 @@ def bwrap_command(tree: Path, hide: Sequence[Path] = (), *, unprivileged: bool) 
     runtime, hidden = _runtime_paths(), _hidden_paths(hide)
     covered = [h for h in hidden if any(h != r and _inside(h, r) for r in runtime)]
     for path in runtime:
-        args += [*_parents(path, made), "--ro-bind", str(path), str(path)]
+        if not any(q != path and _inside(path, q) for q in runtime):
+            args += [*_parents(path, made), "--ro-bind", str(path), str(path)]
     for path in covered:  # e.g. an installed dlcourse inside site-packages
         args += ["--ro-bind", "/dev/null", str(path)] if path.is_file() else _empty_dir(path)
     for path in runtime:  # a runtime path inside a covered one (a venv inside the checkout)
-        if any(path != c and _inside(path, c) for c in covered):
-            args += [*_parents(path, made), "--ro-bind", str(path), str(path)]
+        holders = [c for c in covered if path != c and _inside(path, c)]
+        if holders:  # its parents inside the (empty) cover must be made again
+            outside = {p for p in path.parents if not any(p != c and _inside(p, c)
+                                                          for c in holders)}
+            args += [*_parents(path, outside), "--ro-bind", str(path), str(path)]
     args += [*(a for c in covered if c.is_dir() for a in ("--remount-ro", str(c)))]
     args += [*_parents(INSIDE, made), "--ro-bind", str(tree), str(INSIDE)]
     args += _writable(Path("/dev"), DEV_BYTES, "0755")
