@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlcourse.grading.guard import ForbiddenCall, RuntimeGuard, scan_source
-from dlcourse.grading.spec import Case, Exercise, ExerciseProblem, StudentError
+from dlcourse.grading.spec import Case, Exercise, ExerciseProblem, StudentError, run_cases
 from dlcourse.grading.wire import materialize
 
 GRADING_ENV = "DLCOURSE_GRADING"
@@ -170,20 +170,10 @@ def run_checks(name: str, fn) -> CheckResult:
     result.problem = _static_problem(exercise, fn)
     if result.problem:
         return result
-    call = _local_call(exercise, fn)
-    for case in exercise.public():
-        result.total += 1
-        try:
-            problem = exercise.verdict(case, call, reveal=True)
-        except StudentError as exc:
-            if exc.fatal:
-                result.problem = exc.message
-                return result
-            problem = exc.message
-        if problem:
-            result.failures.append((case, problem))
-        else:
-            result.passed += 1
+    tally = run_cases(exercise, [("public", c) for c in exercise.public()],
+                      _local_call(exercise, fn))
+    result.total, result.passed, result.problem = tally.total, tally.passed, tally.stopped
+    result.failures = [(f.case, f.problem) for f in tally.failures]
     return result
 
 

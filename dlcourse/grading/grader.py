@@ -2,32 +2,40 @@
 
 For each submission this process -- which never imports or executes the learner's code --
 
-1. reads the file as data (a truncated or foreign file becomes an ``error`` result),
-   works out the student (``--student``, else notebook metadata ``dlcourse.student``, else
-   the file name) and the chapter (the ``dlcourse.exercise`` cell metadata, else the
-   ``NN_`` file-name prefix);
-2. starts the learner's process (:mod:`~dlcourse.grading.sandbox`) which runs the code
-   cells; a cell that hangs or kills the process is skipped and the process restarted;
-3. for every exercise of the chapter: checks the function exists, reads its source for
-   refused calls, then sends the inputs of the public, edge and hidden cases (hidden ones
-   drawn from a secret per-run seed), receives the outputs as data and compares them here
-   with the reference.  The score is the exercise's points times the share of cases passed;
-   the feedback is one line.
+1. reads the file as data (:mod:`~dlcourse.grading.intake`; a truncated or foreign file
+   becomes an ``error`` result) and works out whose it is and for which chapter from what
+   the instructor says -- ``--student``, ``--roster``, ``--chapter``, the file name -- never
+   from the notebook's metadata (:mod:`~dlcourse.grading.identity`; a mismatch is flagged);
+2. prepares the code cells as plain Python (a cell that does not parse is skipped, and
+   named in the report), and starts the learner's process (:mod:`~dlcourse.grading.session`)
+   which runs them under the exercises' import allow-list; a cell that hangs or kills the
+   process is skipped and the process restarted;
+3. for every exercise of the chapter: checks that the function the runner holds is one that
+   a ``def`` in a cell defines, reads that definition for refused or unlisted calls, then
+   sends the inputs of the public, edge and hidden cases (hidden ones drawn from a secret
+   per-run seed), receives the outputs as data and compares them here with the reference.
+   The score is the exercise's points times the share of cases passed; the feedback is one
+   line.
 
-Bad submissions are results, not crashes: every failure becomes a score and a reason.
+Bad submissions are results, not crashes: every failure becomes a score and a reason, a
+grader bug in one exercise costs only that exercise (and is recorded as an error), and every
+string that came from the submission is cleaned (:func:`~dlcourse.grading.text.clean`).
+A batch also marks submissions whose code is the same after normalising whitespace and
+comments (``copy_of``).
 """
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures
 import hashlib
 import json
 import multiprocessing
-import re
 import time
 import warnings
 import zlib
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,16 +44,26 @@ import nbformat
 import numpy as np
 
 import dlcourse
-from dlcourse.grading import exercises
-from dlcourse.grading.checks import not_written, refusal
-from dlcourse.grading.guard import grader_internals, parse_cell, scan_source
-from dlcourse.grading.sandbox import Died, LearnerProcess, Limits, TimedOut, isolation_level
-from dlcourse.grading.spec import Exercise, ExerciseProblem, StudentError
-from dlcourse.grading.wire import decode, encode
+from dlcourse.grading.bank import Registry, load_bank, shipped
+from dlcourse.grading.checks import refusal
+from dlcourse.grading.guard import (
+    definitions,
+    grader_internals,
+    parse_cell,
+    prepare_cell,
+    scan_source,
+    syntax_problem,
+)
+from dlcourse.grading.identity import RosterEntry, identify
+from dlcourse.grading.imports import PACKAGE_DIR
+from dlcourse.grading.intake import Unreadable, check_cells, read_submission
+from dlcourse.grading.sandbox import ISOLATED, NOT_ISOLATED, Limits, require_sandbox
+from dlcourse.grading.session import Session
+from dlcourse.grading.spec import Exercise, StudentError, run_cases
+from dlcourse.grading.text import clean
 
-GRADER_VERSION = f"dlcourse {dlcourse.__version__} (grader 1)"
-MAX_NOTEBOOK_BYTES = 50 * 2**20
-STARTUP_S = 60.0
+GRADER_VERSION = f"dlcourse {dlcourse.__version__} (grader 2)"
+MAX_FEEDBACK_CHARS = 600
 
 
 @dataclass
@@ -58,7 +76,11 @@ class ExerciseResult:
 
 @dataclass
 class SubmissionResult:
-    """One graded (or failed) submission; :meth:`to_json` is the ``--json`` schema."""
+    """One graded (or failed) submission; :meth:`to_json` is the ``--json`` schema.
+
+    ``skipped``: cells not run, each ``{"index", "first_line", "reason"}`` (``index`` counts
+    all of the notebook's cells from 0); ``copy_of``: other students of the batch whose code
+    is the same; ``flags``: what the instructor should look at (identity mismatches)."""
 
     submission: str
     student: str
@@ -71,156 +93,17 @@ class SubmissionResult:
     sha256: str = ""
     assignment: str = ""
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    skipped: list[dict] = field(default_factory=list)
+    copy_of: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # SHA-256 of the normalised code, for finding copies
 
     def to_json(self) -> dict:
         return {"submission": self.submission, "student": self.student, "status": self.status,
                 "score": self.score, "max_score": self.max_score,
                 "exercises": [asdict(e) for e in self.exercises],
-                "isolation": self.isolation, "error": self.error}
-
-
-# --- the learner's notebook, running in a separate process -----------------------------------
-
-class Session:
-    """The learner's code cells running in a :class:`LearnerProcess`, restarted as needed.
-
-    A cell that runs past the per-cell limit or kills the process is skipped from then on
-    (``skipped`` says why), so one runaway cell costs only what it defines.
-    """
-
-    def __init__(self, cells: list[str], functions: list[str], limits: Limits,
-                 hide: list[Path], deadline: float):
-        self.cells, self.functions, self.limits = cells, functions, limits
-        self.hide, self.deadline = hide, deadline
-        self.skipped: dict[int, str] = {}
-        self.cell_errors: dict[int, str] = {}
-        self.names: dict[str, str] = {}
-        self.process: LearnerProcess | None = None
-        self.broken: StudentError | None = None  # why the notebook cannot run at all
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def _out_of_time(self) -> StudentError:
-        return StudentError(f"the notebook ran past its overall {self.limits.notebook_s:g} s "
-                            "limit", fatal=True)
-
-    def ensure_started(self) -> None:
-        """Start the learner's process unless it runs; raise if it never can."""
-        if self.broken is not None:
-            raise self.broken
-        if self.process is None:
-            try:
-                self._start()
-            except StudentError as exc:
-                self.broken = exc
-                raise
-
-    def _start(self) -> None:
-        """Run the cells (restarting past bad ones) until the runner reports ready."""
-        while True:
-            if self.remaining() <= 0:
-                raise self._out_of_time()
-            try:
-                self.process = LearnerProcess(self.limits, self.hide)
-            except OSError as exc:
-                raise StudentError(f"the grader could not start a sandbox: {exc}",
-                                   fatal=True) from None
-            current, heard = None, False
-            try:
-                self.process.send({"cells": self.cells, "skip": sorted(self.skipped),
-                                   "functions": self.functions}, timeout=STARTUP_S)
-                while True:
-                    limit = self.limits.cell_s if current is not None else STARTUP_S
-                    message = self.process.receive(min(limit, max(self.remaining(), 0.01)))
-                    event, heard = message.get("event"), True
-                    if event == "cell" and isinstance(message.get("index"), int):
-                        current = message["index"]
-                    elif event == "cell_done":
-                        if message.get("error") and current is not None:
-                            self.cell_errors[current] = str(message["error"])[:300]
-                        current = None
-                    elif event == "ready" and isinstance(message.get("names"), dict):
-                        self.names = {str(k): str(v) for k, v in message["names"].items()}
-                        return
-                    else:
-                        raise Died("sent an unexpected message")
-            except TimedOut:
-                self.stop()
-                if self.remaining() <= 0:
-                    raise self._out_of_time() from None
-                if current is None:
-                    what = "stopped answering between cells" if heard else "did not start"
-                    raise StudentError(f"the notebook's process {what}", fatal=True) from None
-                self.skipped[current] = (f"ran past the {self.limits.cell_s:g} s limit per "
-                                         "cell (an infinite loop?)")
-            except Died as exc:
-                self.stop()
-                if current is None:
-                    raise StudentError(f"the notebook's process {exc}", fatal=True) from None
-                self.skipped[current] = f"{exc}"
-
-    def call(self, exercise: Exercise, args: tuple, kwargs: dict):
-        """The learner's ``exercise.function(*args, **kwargs)``, run in the sandbox."""
-        self.ensure_started()
-        if self.remaining() <= 0:
-            self.stop()
-            raise self._out_of_time()
-        name = exercise.function
-        try:
-            self.process.send({"op": "call", "function": name, "args": encode(tuple(args)),
-                               "kwargs": encode(dict(kwargs)),
-                               "forbidden": list(exercise.forbidden)},
-                              timeout=self.limits.call_s)
-            reply = self.process.receive(min(self.limits.call_s, max(self.remaining(), 0.01)))
-        except TimedOut:
-            self.stop()
-            raise StudentError(f"{name} ran past the {self.limits.call_s:g} s limit on this "
-                               "input (an infinite loop?)", fatal=True) from None
-        except Died as exc:
-            self.stop()
-            raise StudentError(f"the notebook's process {exc} while running {name}",
-                               fatal=True) from None
-        return self._unpack(exercise, reply)
-
-    def _unpack(self, exercise: Exercise, reply: dict):
-        status, name = reply.get("status"), exercise.function
-        if status == "ok":
-            try:
-                args = decode(reply.get("value"))
-            except Exception:  # noqa: BLE001 -- whatever the learner's process sent
-                raise StudentError(f"{name} returned something that is not data") from None
-            return args
-        if status == "raised":
-            message = f"{name} raised {str(reply.get('error'))[:300]}"
-            if reply.get("memory"):
-                message += f" (out of memory? the limit is {self.limits.memory_mb} MB)"
-            raise StudentError(message)
-        if status == "refused":
-            names = [str(n) for n in reply.get("names") or ["a refused call"]][:1]
-            raise ExerciseProblem(refusal(exercise, names))
-        if status == "not_written":
-            raise ExerciseProblem(not_written(exercise))
-        if status == "missing":
-            raise ExerciseProblem(f"{name} is not defined")
-        raise StudentError(f"the notebook's process answered {str(status)[:40]!r}", fatal=True)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.close()
-            self.process = None
-
-    def why_missing(self, function: str) -> str:
-        """Why ``function`` is not defined: the reason its cell was skipped or failed."""
-        for index, source in enumerate(self.cells):
-            tree = parse_cell(source)
-            if tree is None or not any(getattr(n, "name", None) == function for n in tree.body):
-                continue
-            if index in self.skipped:
-                return f": its cell {self.skipped[index]} and was skipped"
-            if index in self.cell_errors:
-                return f": its cell raised {self.cell_errors[index]}"
-        return " (was its cell deleted, or the function renamed?)"
+                "isolation": self.isolation, "error": self.error, "skipped": self.skipped,
+                "copy_of": self.copy_of, "flags": self.flags}
 
 
 # --- one exercise, one submission -------------------------------------------------------------
@@ -232,50 +115,41 @@ def hidden_rng(seed: int, exercise: Exercise) -> np.random.Generator:
 
 def grade_exercise(exercise: Exercise, session: Session, cells: list[str], student: str,
                    seed: int) -> ExerciseResult:
+    """The score and one line of feedback for ``exercise`` (see the module docstring)."""
     def result(score: float, feedback: str) -> ExerciseResult:
-        return ExerciseResult(exercise.name, score, exercise.points, feedback)
+        return ExerciseResult(name=exercise.name, score=score, max_score=exercise.points,
+                              feedback=clean(feedback, MAX_FEEDBACK_CHARS))
 
     function = exercise.function
-    session.ensure_started()
-    kind = session.names.get(function, "missing")
+    kind, cell, line = session.kind(function)
     if kind == "missing":
         return result(0, f"{function} is not defined{session.why_missing(function)}")
     if kind != "function":
         return result(0, f"{function} is a {kind}, not a function")
-    refused = scan_source(cells, function, exercise.forbidden)
+    if definitions(cells).get((cell, line)) is None:
+        return result(0, f"{function} is not a function that a `def` in one of the notebook's "
+                         "cells defines (was it made with exec, or bound to something else?); "
+                         f"write it as `def {function}(...)` in its cell")
+    refused = scan_source(cells, definitions(cells)[(cell, line)], exercise.forbidden,
+                          exercise.allowed, at=(cell, line))
     if refused:
         return result(0, refusal(exercise, refused))
     cases = ([("public", c) for c in exercise.public()] + [("edge", c) for c in exercise.edge()]
              + [("hidden", c) for c in exercise.hidden(hidden_rng(seed, exercise), student)])
-    passed, first = 0, None
-    for kind, case in cases:
-        hint = case.hint or exercise.hint
-        try:
-            problem = exercise.verdict(case, lambda a, k: session.call(exercise, a, k),
-                                       reveal=kind != "hidden")
-        except ExerciseProblem as exc:
-            return result(0, exc.message)
-        except StudentError as exc:
-            problem, hint = exc.message, ""
-            if exc.fatal:
-                first = first or (kind, case, problem, hint)
-                break
-        if problem is None:
-            passed += 1
-        elif first is None:
-            first = (kind, case, problem, hint)
-    score = round(exercise.points * passed / len(cases), 2)
-    if first is None:
-        return result(score, f"all {len(cases)} cases passed")
-    kind, case, problem, hint = first
-    return result(score, f"{passed}/{len(cases)} cases passed; first failure, {kind} case "
-                         f"'{case.label}': {problem}" + (f" (hint: {hint})" if hint else ""))
+    tally = run_cases(exercise, cases, lambda a, k: session.call(exercise, a, k))
+    if tally.stopped is not None:
+        return result(0, tally.stopped)
+    score = round(exercise.points * tally.passed / tally.total, 2)
+    if not tally.failures:
+        return result(score, f"all {tally.total} cases passed")
+    first = tally.failures[0]
+    return result(score, f"{tally.passed}/{tally.total} cases passed; first failure, "
+                         f"{first.kind} case '{first.case.label}': {first.problem}"
+                         + (f" (hint: {first.hint})" if first.hint else ""))
 
 
 def read_notebook(data: bytes):
     """The notebook in ``data``, or raise ValueError with a one-line reason."""
-    if len(data) > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"the file is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -294,98 +168,189 @@ def read_notebook(data: bytes):
     return nb
 
 
-def _metadata(node, key: str):
-    meta = node.get("metadata")
-    value = meta.get("dlcourse") if isinstance(meta, dict) else None
-    return value.get(key) if isinstance(value, dict) else None
+def fingerprint(cells: Sequence[str]) -> str:
+    """SHA-256 of the code cells with whitespace, comments and formatting normalised away
+    (the syntax tree; a cell that does not parse counts by its words)."""
+    digest = hashlib.sha256()
+    for source in cells:
+        tree = parse_cell(source)
+        text = ast.dump(tree) if tree is not None else " ".join(source.split())
+        if text not in ("Module(body=[], type_ignores=[])", ""):
+            digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
 
 
-def chapter_of(nb, path: Path) -> str | None:
-    """The chapter a notebook belongs to (see the module docstring)."""
-    votes = Counter()
-    for cell in nb.cells:
-        name = _metadata(cell, "exercise")
-        if isinstance(name, str) and name in exercises.names():
-            votes[exercises.get(name).chapter] += 1
-    if votes:
-        return votes.most_common(1)[0][0]
-    match = re.match(r"(\d\d)_", path.name)
-    if match and f"ch{match.group(1)}" in exercises.chapters():
-        return f"ch{match.group(1)}"
-    return None
+def _first_line(source: str) -> str:
+    return clean(next((line for line in source.splitlines() if line.strip()), ""), 80)
+
+
+def _skipped(session_skipped: Mapping[int, str], out_of_memory: set[int],
+             cell_errors: Mapping[int, str], sources: list[str], positions: list[int],
+             limits: Limits) -> list[dict]:
+    """The report's list of cells that did not run to their end for a reason of the
+    sandbox's: skipped (time limit, the process died, no parse) or out of memory."""
+    reasons = dict(session_skipped)
+    for index in out_of_memory - set(reasons):
+        reasons[index] = (f"ran out of memory ({cell_errors.get(index, 'MemoryError')}; the "
+                          f"limit is {limits.memory_mb} MB) and stopped there")
+    return [{"index": positions[i], "first_line": _first_line(sources[i]),
+             "reason": clean(reason, 300)} for i, reason in sorted(reasons.items())]
 
 
 def _error(path: Path, student: str, reason: str, *, sha: str = "", assignment: str = "",
-           max_score: float = 0, isolation: str = "not run") -> SubmissionResult:
-    return SubmissionResult(str(path), student, "error", 0, max_score, [], isolation, reason,
-                            sha, assignment)
+           max_score: float = 0, isolation: str = "not run", flags: Sequence[str] = ()
+           ) -> SubmissionResult:
+    return SubmissionResult(submission=clean(path), student=student, status="error", score=0,
+                            max_score=max_score, exercises=[], isolation=isolation,
+                            error=clean(reason, 300), sha256=sha, assignment=assignment,
+                            flags=list(flags))
 
 
-def grade_file(path, *, student: str | None = None, seed: int, limits: Limits | None = None,
-               hide: list[Path] = ()) -> SubmissionResult:
-    """Grade one submission (see the module docstring); never raises for a bad submission."""
+def denied_folders(bank: Path | None, hide: Sequence[Path]) -> list[Path]:
+    """What the runner's audit hook keeps unreadable: the package, its checkout's ``.git``
+    and ``solutions/``, the bank, and what the sandbox hides (submissions, gradebook)."""
+    checkout = PACKAGE_DIR.parent
+    found = [PACKAGE_DIR, *hide]
+    if (checkout / "pyproject.toml").is_file():
+        found += [checkout / ".git", checkout / "solutions"]
+    if bank is not None:
+        found.append(Path(bank).resolve())
+    return found
+
+
+def grade_file(path, *, seed: int, student: str | None = None, chapter: str | None = None,
+               roster: Mapping[str, RosterEntry] | None = None, bank: Path | None = None,
+               limits: Limits | None = None, hide: Sequence[Path] = (), sandbox: bool = True,
+               batch: Sequence[Path] = ()) -> SubmissionResult:
+    """Grade one submission (see the module docstring); never raises for a bad submission.
+
+    ``student``, ``chapter`` and ``roster`` are the instructor's word on whose the file is
+    (:func:`~dlcourse.grading.identity.identify`); ``bank`` a folder of private exercises
+    (:func:`~dlcourse.grading.bank.load_bank`) instead of the shipped ones.
+    ``sandbox=False`` runs the learner's code without isolation (``--no-sandbox``);
+    ``sandbox=True`` raises :class:`~dlcourse.grading.sandbox.SandboxUnavailable` where
+    bubblewrap does not work.  ``batch``: the submissions graded together with this one
+    (a symbolic link to one of them is flagged, not graded).
+    """
     path, limits = Path(path), limits or Limits()
+    if sandbox:
+        require_sandbox()
+    isolation = ISOLATED if sandbox else NOT_ISOLATED
+    registry: Registry = load_bank(Path(bank).resolve()) if bank is not None else shipped()
+    who = identify(path, None, student=student, chapter=chapter, roster=roster,
+                   chapters=registry.chapters())
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _error(path, student or path.stem, f"cannot read the file: {exc.strerror}")
+        data = read_submission(path, batch)
+    except Unreadable as exc:
+        return _error(path, who.student, str(exc))
     sha = hashlib.sha256(data).hexdigest()
     try:
         nb = read_notebook(data)
     except ValueError as exc:
-        return _error(path, student or path.stem, str(exc), sha=sha)
-    meta_student = _metadata(nb, "student")
-    student = str(student or (meta_student if isinstance(meta_student, str) and
-                              meta_student.strip() else path.stem)).strip()[:100]
-    chapter = chapter_of(nb, path)
-    if chapter is None:
-        return _error(path, student, "no dlcourse exercises found in this notebook", sha=sha)
-    chosen = exercises.chapter(chapter)
+        return _error(path, who.student, str(exc), sha=sha)
+    who = identify(path, nb, student=student, chapter=chapter, roster=roster,
+                   chapters=registry.chapters())
+    if not who.student:
+        return _error(path, who.student, f"{path.name} is not in the roster", sha=sha,
+                      flags=who.flags)
+    if who.chapter is None:
+        return _error(path, who.student, "cannot tell the chapter from the file name: name it "
+                      "NN_... (02_perceptron_mlp.ipynb) or pass --chapter", sha=sha,
+                      flags=who.flags)
+    chosen = registry.chapter(who.chapter)
     max_score = sum(e.points for e in chosen)
-    cells = [c.source for c in nb.cells
-             if c.get("cell_type") == "code" and isinstance(c.get("source"), str)]
+    code = [(i, c.source) for i, c in enumerate(nb.cells)
+            if c.get("cell_type") == "code" and isinstance(c.get("source"), str)]
+    positions, sources = [i for i, _ in code], [s for _, s in code]
+
+    def failed(reason: str) -> SubmissionResult:
+        return _error(path, who.student, reason, sha=sha, assignment=who.chapter,
+                      max_score=max_score, isolation=isolation, flags=who.flags)
+
+    try:
+        check_cells(sources)
+    except Unreadable as exc:
+        return failed(str(exc))
+    cells = [prepare_cell(s) for s in sources]
+    graded = SubmissionResult(submission=clean(path), student=who.student, status="graded",
+                              score=0, max_score=max_score, exercises=[], isolation=isolation,
+                              error=None, sha256=sha, assignment=who.chapter, flags=who.flags,
+                              fingerprint=fingerprint(cells))
     internals = grader_internals(cells)
     if internals:
-        feedback = (f"the notebook uses {', '.join(internals)}, the grader's own code; only "
-                    "`check` may be imported from dlcourse.grading")
-        return SubmissionResult(str(path), student, "graded", 0, max_score,
-                                [ExerciseResult(e.name, 0, e.points, feedback) for e in chosen],
-                                isolation_level(), None, sha, chapter)
-    session = Session(cells, [e.function for e in chosen], limits, list(hide),
-                      time.monotonic() + limits.notebook_s)
-    results, error = [], None
+        feedback = clean(f"the notebook uses {', '.join(internals)}, the grader's own code; "
+                         "only `check` may be imported from dlcourse.grading", MAX_FEEDBACK_CHARS)
+        graded.exercises = [ExerciseResult(name=e.name, score=0, max_score=e.points,
+                                           feedback=feedback) for e in chosen]
+        return graded
+    no_parse = {i: p for i, p in enumerate(map(syntax_problem, sources)) if p}
+    session = Session(cells, [e.function for e in chosen], limits,
+                      deadline=time.monotonic() + limits.notebook_s,
+                      allowed=sorted({m for e in chosen for m in e.allowed}),
+                      denied=denied_folders(bank, hide), hide=hide, sandbox=sandbox,
+                      skipped=no_parse)
+    errors = []
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             for exercise in chosen:
-                try:
-                    results.append(grade_exercise(exercise, session, cells, student, seed))
-                except StudentError as exc:  # the notebook as a whole failed
-                    results.append(ExerciseResult(exercise.name, 0, exercise.points, exc.message))
-    except Exception as exc:  # noqa: BLE001 -- a grader bug must not hide the other results
-        error = f"internal grader error: {type(exc).__name__}: {exc}"[:300]
+                graded.exercises.append(_grade_one(exercise, session, cells, who.student,
+                                                   seed, errors))
     finally:
         session.stop()
-    status = "graded" if error is None else "error"
-    return SubmissionResult(str(path), student, status, round(sum(r.score for r in results), 2),
-                            max_score, results, isolation_level(), error, sha, chapter)
+    graded.skipped = _skipped(session.skipped, session.out_of_memory, session.cell_errors,
+                              sources, positions, limits)
+    graded.score = round(sum(r.score for r in graded.exercises), 2)
+    if errors:
+        graded.status, graded.error = "error", clean("; ".join(errors), 300)
+    return graded
 
 
-def grade_paths(paths: list[Path], *, student: str | None = None, seed: int,
-                limits: Limits | None = None, jobs: int = 1, hide: list[Path] = ()
+def _grade_one(exercise: Exercise, session: Session, cells: list[str], student: str,
+               seed: int, errors: list[str]) -> ExerciseResult:
+    """:func:`grade_exercise`, with a failure of the whole notebook or of the grader turned
+    into this exercise's result (a grader bug is also appended to ``errors``)."""
+    try:
+        return grade_exercise(exercise, session, cells, student, seed)
+    except StudentError as exc:  # the notebook as a whole failed
+        feedback = exc.message
+    except Exception as exc:  # noqa: BLE001 -- a grader bug costs this exercise only
+        feedback = f"internal grader error: {type(exc).__name__}: {exc}"
+        errors.append(f"{exercise.name}: {feedback}")
+    return ExerciseResult(name=exercise.name, score=0, max_score=exercise.points,
+                          feedback=clean(feedback, MAX_FEEDBACK_CHARS))
+
+
+def mark_copies(results: Sequence[SubmissionResult]) -> None:
+    """Fill ``copy_of`` of results whose code is the same as another student's.  Only
+    submissions that earned points count: untouched notebooks are all alike."""
+    by_code = defaultdict(set)
+    for r in results:
+        if r.fingerprint and r.status == "graded" and r.score > 0:
+            by_code[r.fingerprint].add(r.student)
+    for r in results:
+        if r.fingerprint in by_code and r.score > 0 and r.status == "graded":
+            r.copy_of = sorted(by_code[r.fingerprint] - {r.student})
+
+
+def grade_paths(paths: Sequence[Path], *, seed: int, jobs: int = 1, **options
                 ) -> list[SubmissionResult]:
-    """Grade ``paths`` with ``jobs`` worker processes; results in the order of ``paths``."""
-    kwargs = {"student": student, "seed": seed, "limits": limits, "hide": list(hide)}
+    """Grade ``paths`` with ``jobs`` worker processes (``options`` as for
+    :func:`grade_file`); results in the order of ``paths``, copies marked."""
+    options["batch"] = [Path(p) for p in paths]
     if jobs <= 1 or len(paths) <= 1:
-        return [grade_file(p, **kwargs) for p in paths]
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(grade_file, p, **kwargs) for p in paths]
-        results = []
-        for path, future in zip(paths, futures, strict=True):
-            try:
-                results.append(future.result())
-            except Exception as exc:  # noqa: BLE001 -- a worker died; record, do not crash
-                results.append(_error(Path(path), student or Path(path).stem,
-                                      f"internal grader error: {type(exc).__name__}: {exc}"))
-        return results
+        results = [grade_file(p, seed=seed, **options) for p in paths]
+    else:
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = [pool.submit(grade_file, p, seed=seed, **options) for p in paths]
+            results = []
+            for path, future in zip(paths, futures, strict=True):
+                try:
+                    results.append(future.result())
+                except Exception as exc:  # noqa: BLE001 -- a worker died; record, do not crash
+                    who = options.get("student") or clean(Path(path).stem)
+                    results.append(_error(Path(path), who, "internal grader error: "
+                                          f"{type(exc).__name__}: {exc}"))
+    mark_copies(results)
+    return results

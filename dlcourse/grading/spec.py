@@ -12,6 +12,11 @@ A case is only *inputs* (:class:`Case`).  Expected values are computed on the tr
 by the reference and compared with :func:`compare`, which answers in a sentence a learner
 can act on ("dw has shape (3, 4) but should have shape (4, 3)") or ``None`` when they agree.
 
+What the learner's function may use is NumPy, the standard library and the modules listed
+in ``allowed`` (an allow-list: nothing else can even be imported while a notebook is graded,
+see :mod:`dlcourse.grading.imports`); ``forbidden`` refuses names within those (``numpy.gradient``
+where the exercise is a numerical gradient).
+
 Most exercises call the learner's function once per case.  Some need a conversation: an
 optimiser step is checked along a whole trajectory, each step fed with the gradient at the
 learner's own previous point.  Those exercises supply ``drive(case, call)``, which calls the
@@ -86,6 +91,7 @@ class Exercise:
     hidden: Callable[[np.random.Generator, str], list[Case]]
     edge: Callable[[], list[Case]] = _no_cases
     forbidden: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
     output_names: tuple[str, ...] | None = None
     rtol: float = 1e-6
     atol: float = 1e-9
@@ -112,6 +118,61 @@ class Exercise:
                        reveal=reveal, names=result.names)
 
 
+# --- the case loop that check() and the grader share ---------------------------------------
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed case: which kind (public, edge, hidden), the case, what went wrong, a hint."""
+
+    kind: str
+    case: Case
+    problem: str
+    hint: str
+
+
+@dataclass
+class Tally:
+    """What running an exercise's cases gave: ``stopped`` is set when the whole exercise
+    fails at once (not written, a refused call, no such function)."""
+
+    total: int
+    passed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    stopped: str | None = None
+
+
+def run_cases(exercise: Exercise, cases: Sequence[tuple[str, Case]], call: Call) -> Tally:
+    """Run ``(kind, case)`` pairs through ``call`` and compare; never raises for a value.
+
+    Hidden cases keep expected values out of the messages.  A fatal error (time limit, the
+    process died) fails the case and ends the loop: the remaining cases count as failed.
+    Whatever the learner's function returned, a comparison that cannot be made is a failed
+    case with a sentence, not an error of the grader.
+    """
+    tally = Tally(len(cases))
+    for kind, case in cases:
+        hint = case.hint or exercise.hint
+        try:
+            problem = exercise.verdict(case, call, reveal=kind != "hidden")
+        except ExerciseProblem as exc:
+            tally.stopped = exc.message
+            return tally
+        except StudentError as exc:
+            tally.failures.append(Failure(kind, case, exc.message, ""))
+            if exc.fatal:
+                return tally
+            continue
+        except Exception as exc:  # noqa: BLE001 -- a value no comparison could handle
+            problem = (f"the result could not be checked ({type(exc).__name__}: "
+                       f"{' '.join(str(exc).split())[:150]})")
+            hint = ""
+        if problem is None:
+            tally.passed += 1
+        else:
+            tally.failures.append(Failure(kind, case, problem, hint))
+    return tally
+
+
 # --- comparing a learner's value with the reference ----------------------------------------
 
 def randn(*shape, seed=0, dtype=np.float64) -> np.ndarray:
@@ -128,7 +189,7 @@ def describe(value) -> str:
     if value is None:
         return "None"
     if isinstance(value, Unsupported):
-        return f"a {value.type_name} object"
+        return value.what
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} ({value.dtype})"
     name = type(value).__name__
@@ -157,7 +218,10 @@ def _tolerances(dtype, rtol: float, atol: float) -> tuple[float, float]:
 def _compare_numbers(got, expected, where, rtol, atol, reveal) -> str | None:
     if not _is_number(got):
         return f"{where} should be a number, got {describe(got)}"
-    g, e = float(got), float(expected)
+    try:
+        g, e = float(got), float(expected)
+    except OverflowError:
+        return f"{where} is a number too large for a float"
     if np.isnan(e) and np.isnan(g):
         return None
     if not np.isfinite(g) and np.isfinite(e):

@@ -22,3 +22,14 @@ def solution(chapter: str):
 
 def exercise_notebook(chapter: str):
     return nbformat.read(ROOT / "exercises" / f"{CHAPTERS[chapter]}.ipynb", as_version=4)
+
+
+def _sandbox() -> bool:
+    """Grade with bubblewrap where it works (CI installs it).  The tests of what grading
+    computes run either way; the attacks on the isolation itself skip without it."""
+    from dlcourse.grading.sandbox import bwrap_works
+
+    return bwrap_works()
+
+
+SANDBOX = _sandbox()

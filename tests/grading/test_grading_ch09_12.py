@@ -580,8 +580,8 @@ def test_a_torch_transposed_convolution_is_refused_by_the_check_at_runtime():
 
 
 def test_the_grader_gives_a_library_transposed_convolution_no_points(make_submission):
-    cell = ("import torch\n\n"
-            "def conv_transpose2d(x, w, b, stride=1, padding=0):\n"
+    cell = ("def conv_transpose2d(x, w, b, stride=1, padding=0):\n"
+            "    import torch  # at the top of the cell, the import itself is refused\n"
             "    out = torch.nn.functional.conv_transpose2d(\n"
             "        *map(torch.from_numpy, (x, w, b)), stride=stride, padding=padding)\n"
             "    return out.numpy()")

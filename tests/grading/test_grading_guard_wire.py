@@ -97,8 +97,8 @@ def test_values_round_trip_with_their_types():
 
 
 def test_objects_that_are_not_data_arrive_as_unsupported():
-    assert decode(encode(print)) == Unsupported("builtin_function_or_method")
-    assert decode(encode(np.array([object()]))) == Unsupported("array of dtype object")
+    assert decode(encode(print)) == Unsupported("a builtin_function_or_method object")
+    assert decode(encode(np.array([object()]))) == Unsupported("an array of dtype object")
 
 
 def test_decoding_refuses_object_arrays_lies_about_sizes_and_functions():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.grading.exercises.ch01 import DTYPE_HINT, NUMPY_ONLY
+from dlcourse.grading.exercises.ch05 import GRADIENT_CHECK
 from dlcourse.grading.spec import Case, Exercise, randn
 
 A = np.array
@@ -109,6 +110,7 @@ EXERCISES = [
              hint="relu(x + relu(x @ W1.T + b1) @ W2.T + b2)"),
     Exercise("ch08.residual_block_backward", "residual_block_backward", 3,
              residual_block_backward, _backward_public, _backward_hidden, forbidden=FORBIDDEN,
+             allowed=GRADIENT_CHECK,
              output_names=("dx", "dW1", "db1", "dW2", "db2"),
              hint="backpropagate through the last ReLU, then split: one copy to x directly, "
                   "one through the branch"),

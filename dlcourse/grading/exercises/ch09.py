@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.grading.exercises.ch01 import DTYPE_HINT, NUMPY_ONLY
-from dlcourse.grading.exercises.ch05 import CONV_FORBIDDEN
+from dlcourse.grading.exercises.ch05 import CONV_FORBIDDEN, GRADIENT_CHECK
 from dlcourse.grading.spec import Case, Exercise, randn
 
 A = np.array
@@ -249,7 +249,7 @@ EXERCISES = [
     Exercise("ch09.dice_loss", "dice_loss", 2, dice_loss, _dice_public, _dice_hidden,
              edge=_dice_edge, forbidden=DICE_FORBIDDEN, hint=PER_CLASS_HINT),
     Exercise("ch09.dice_loss_grad", "dice_loss_grad", 2, dice_loss_grad, _dice_grad_public,
-             _dice_hidden, edge=_dice_edge, forbidden=DICE_FORBIDDEN,
+             _dice_hidden, edge=_dice_edge, forbidden=DICE_FORBIDDEN, allowed=GRADIENT_CHECK,
              hint="the gradient has the shape of probs; each class's ratio depends on all its "
                   "pixels"),
 ]
