@@ -3,8 +3,9 @@
 Every exercise may use NumPy and the standard library, plus the modules it names in
 ``Exercise.allowed`` (``("dlcourse.gradcheck",)`` where a notebook checks its gradients).
 Everything else is refused -- every other course module
-(``dlcourse.chapters.perceptron_mlp.perceptron`` solves ch02), the grader's references (``dlcourse.grading.exercises``), a private bank, torch,
-scipy -- whatever the exercise's ban list says.  An allow-list, so that a module added to
+(``dlcourse.chapters.perceptron_mlp.perceptron`` solves ch02), the grader's references
+(``dlcourse.grading.exercises``), a private bank, torch, scipy -- whatever the exercise's ban
+list says.  An allow-list, so that a module added to
 the course next year is refused before anyone thinks to ban it.
 
 Two layers enforce it:
