@@ -136,7 +136,7 @@ def test_chunks_cover_the_batch_in_runs_of_whole_images(monkeypatch):
     assert lay.grid == (18, 18)                             # the padded image (shortcut)
     column_bytes = 27 * 8                                   # 3x3 taps of 3 float64 channels
     monkeypatch.setattr(_im2col, "CHUNK_BYTES", 2 * 18 * 18 * column_bytes + 1)  # 2 images
-    runs = list(_im2col.chunks(lay, np, column_bytes))
+    runs = list(_im2col.chunks(lay, column_bytes, gpu=False))
     assert [(s.start, s.stop) for s, _ in runs] == [(0, 2), (2, 4), (4, 5)]
     assert [part.batch for _, part in runs] == [2, 2, 1]
     assert all(part._replace(batch=5) == lay for _, part in runs)

@@ -65,15 +65,15 @@ ACTIVATIONS = {
     ),
     "selu": (F.selu, F.selu_backward, TF.selu),
     "softmax": (F.softmax, F.softmax_backward, lambda t: torch.softmax(t, -1)),
-    "softmax(axis=0)": (
+    "softmax(dim=0)": (
         lambda x: F.softmax(x, 0),
         lambda d, x: F.softmax_backward(d, x, 0),
         lambda t: torch.softmax(t, 0),
     ),
     "log_softmax": (F.log_softmax, F.log_softmax_backward, lambda t: torch.log_softmax(t, -1)),
-    "log_softmax(axis=0)": (
-        lambda x: F.log_softmax(x, axis=0),
-        lambda d, x: F.log_softmax_backward(d, x, axis=0),
+    "log_softmax(dim=0)": (
+        lambda x: F.log_softmax(x, dim=0),
+        lambda d, x: F.log_softmax_backward(d, x, dim=0),
         lambda t: torch.log_softmax(t, 0),
     ),
 }
@@ -221,8 +221,8 @@ def test_linear_names_the_feature_mismatch_and_bad_bias():
 # --- regression losses -------------------------------------------------------------------
 
 REGRESSION = {
-    "mse": (F.mse, F.mse_backward, TF.mse_loss),
-    "l1": (F.l1, F.l1_backward, TF.l1_loss),
+    "mse": (F.mse_loss, F.mse_loss_backward, TF.mse_loss),
+    "l1": (F.l1_loss, F.l1_loss_backward, TF.l1_loss),
     "bce_with_logits": (
         F.binary_cross_entropy_with_logits,
         F.binary_cross_entropy_with_logits_backward,
@@ -280,11 +280,11 @@ def test_bce_with_logits_is_finite_for_huge_logits():
 
 def test_regression_losses_name_shape_mismatch_and_non_scalar_dout():
     with pytest.raises(ValueError, match=r"input has shape \(3,\) but target has shape \(4,\)"):
-        F.mse(np.zeros(3), np.zeros(4))
+        F.mse_loss(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match=r"logits has shape \(3,\) but target has shape \(3, 1\)"):
         F.binary_cross_entropy_with_logits(np.zeros(3), np.zeros((3, 1)))
     with pytest.raises(ValueError, match="dout must be a scalar"):
-        F.l1_backward(np.ones(3), np.zeros(3), np.ones(3))
+        F.l1_loss_backward(np.ones(3), np.zeros(3), np.ones(3))
 
 
 # --- cross-entropy -----------------------------------------------------------------------

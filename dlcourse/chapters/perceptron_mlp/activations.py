@@ -212,7 +212,7 @@ def softmax_jacobian(z):
     check_array(z, "z", ndim=1, floating=True)
     xp = array_module(z)
     eye = xp.eye(z.shape[0], dtype=z.dtype)
-    return F.softmax_backward(eye, xp.broadcast_to(z, eye.shape), axis=-1)
+    return F.softmax_backward(eye, xp.broadcast_to(z, eye.shape), dim=-1)
 
 
 def next_layer_weight_gradients(activation: str, *, n_samples=500, n_inputs=2, seed=0):

@@ -19,8 +19,9 @@ from functools import partial
 import ipywidgets as widgets
 import numpy as np
 
+from dlcourse import nn
 from dlcourse.chapters.perceptron_mlp.activations import ACTIVATIONS, activation_curves
-from dlcourse.chapters.perceptron_mlp.mlp import ACTIVATION_LAYERS, train_xor_mlp
+from dlcourse.chapters.perceptron_mlp.mlp import train_xor_mlp
 from dlcourse.chapters.perceptron_mlp.plots import (
     plot_activation,
     plot_decision_grid,
@@ -110,7 +111,7 @@ def xor_mlp_panel(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.
     data = xor(100, noise=0.15, seed=0) if data is None else data
     controls = {
         "hidden": widgets.IntSlider(value=hidden, min=1, max=16, description="hidden units"),
-        "activation": widgets.Dropdown(options=list(ACTIVATION_LAYERS), value=activation,
+        "activation": widgets.Dropdown(options=list(nn.ACTIVATIONS), value=activation,
                                        description="activation"),
         "lr": widgets.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1,
                                      description="learning rate"),

@@ -184,7 +184,8 @@ def plot_hidden_units(fig, nets, *, title="First-layer hidden units"):
     axes = fig.subplots(1, len(nets), squeeze=False)[0]
     for ax, (label, net) in zip(axes, nets.items(), strict=True):
         layer = net[0]
-        units = np.concatenate([to_numpy(layer.weight), to_numpy(layer.bias)[:, None]], axis=1)
+        units = np.concatenate([to_numpy(layer.weight.data), to_numpy(layer.bias.data)[:, None]],
+                               axis=1)
         limit = max(float(np.abs(units).max()), 1e-12)
         image = ax.imshow(units, cmap="coolwarm", vmin=-limit, vmax=limit, aspect="auto")
         for (i, j), value in np.ndenumerate(units):

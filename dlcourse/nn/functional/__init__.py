@@ -37,10 +37,10 @@ from dlcourse.nn.functional.losses import (  # noqa: F401
     binary_cross_entropy_with_logits_backward,
     cross_entropy,
     cross_entropy_backward,
-    l1,
-    l1_backward,
-    mse,
-    mse_backward,
+    l1_loss,
+    l1_loss_backward,
+    mse_loss,
+    mse_loss_backward,
 )
 from dlcourse.nn.functional.normalization import (  # noqa: F401
     batch_norm,

@@ -17,6 +17,7 @@ from dlcourse._validate import check_array, check_probability
 from dlcourse.nn import functional as F
 from dlcourse.nn import init
 from dlcourse.nn.modules.module import Module, as_rng
+from dlcourse.nn.parameter import data_of
 
 __all__ = ["Dropout", "Flatten", "Linear"]
 
@@ -75,11 +76,11 @@ class Linear(Module):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, self.weight.data, data_of(self.bias))
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
-        dx, dw, db = F.linear_backward(dout, x, self.weight, self.bias)
+        (x,) = self.pop_saved()
+        dx, dw, db = F.linear_backward(dout, x, self.weight.data, data_of(self.bias))
         self.add_grads(weight=dw, bias=db)
         return dx
 
@@ -105,7 +106,7 @@ class Flatten(Module):
         return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
 
     def backward(self, dout):
-        (shape,) = self.saved_arrays
+        (shape,) = self.pop_saved()
         return dout.reshape(shape)
 
     def extra_repr(self):
@@ -138,7 +139,7 @@ class Dropout(Module):
         return out
 
     def backward(self, dout):
-        (mask,) = self.saved_arrays
+        (mask,) = self.pop_saved()
         return F.dropout_backward(dout, mask)
 
     def extra_repr(self):
