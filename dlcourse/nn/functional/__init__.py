@@ -45,6 +45,8 @@ from dlcourse.nn.functional.losses import (  # noqa: F401
 from dlcourse.nn.functional.normalization import (  # noqa: F401
     batch_norm,
     batch_norm_backward,
+    batch_norm_naive,
+    batch_norm_naive_backward,
     batch_norm_with_stats,
 )
 from dlcourse.nn.functional.pooling import (  # noqa: F401
