@@ -253,6 +253,17 @@ def test_fit_trains_a_model_on_the_gpu(cupy, data_on_gpu):
     assert history.val_metrics["accuracy"][-1] > 0.95
 
 
+def test_the_backend_not_the_generator_decides_where_new_arrays_live(cupy):
+    layer = built_on_gpu(lambda: nn.Linear(2, 3, rng=np.random.default_rng(0)))   # host rng
+    assert isinstance(layer.weight.data, cupy.ndarray)
+    host = nn.Linear(2, 3, rng=cupy.random.default_rng(0))                       # GPU rng
+    assert isinstance(host.weight.data, np.ndarray)
+    x = cupy.ones((4, 3), dtype=cupy.float32)
+    out, mask = nn.functional.dropout(x, 0.5, True, rng=np.random.default_rng(0),
+                                      return_mask=True)
+    assert isinstance(out, cupy.ndarray) and isinstance(mask, cupy.ndarray)   # x's device
+
+
 def test_a_module_places_arrays_where_its_parameters_live(cupy):
     layer = built_on_gpu(lambda: nn.Linear(2, 1, rng=0))
     x, y = layer.place(np.ones((3, 2)), cupy.zeros(3))

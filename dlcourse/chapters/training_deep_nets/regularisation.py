@@ -58,7 +58,7 @@ def dropout_expectation(p: float, *, n: int = 100_000, value: float = 1.0, seed=
     """
     check_probability(p, "p")
     x = np.full(n, value, dtype=np.float64)  # on the host: the same numbers on every machine
-    train, mask = F.dropout(x, p, True, np.random.default_rng(seed), return_mask=True)
+    train, mask = F.dropout(x, p, True, rng=np.random.default_rng(seed), return_mask=True)
     kept = mask != 0
     return {"train_mean": float(train.mean()),
             "eval_mean": float(F.dropout(x, p, False).mean()),

@@ -211,7 +211,7 @@ def covariate_shift(X, y, *, batchnorm: bool, hidden: int = 64, depth: int = 4,
         ``mean``, ``std`` (arrays of ``steps + 1`` values, the first before training) and
         ``loss`` (``steps`` minibatch losses).
     """
-    rng = default_rng(seed, like=X)
+    rng = default_rng(seed)
     n_classes = int(to_numpy(y).max()) + 1
     sizes = [X.shape[1]] + [hidden] * (depth - 1)
     layers = []
@@ -223,6 +223,7 @@ def covariate_shift(X, y, *, batchnorm: bool, hidden: int = 64, depth: int = 4,
     trunk = nn.Sequential(*layers)
     head = nn.Linear(hidden, n_classes, rng=rng)
     net = nn.Sequential(trunk, head)
+    X, y = net.place(X, y)                      # the data go where the weights were made
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(net.parameters(), lr=lr)
     probe = X[:256]

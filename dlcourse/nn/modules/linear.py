@@ -56,7 +56,8 @@ class Linear(Module):
     bias : bool
         Whether to learn an additive bias.
     rng : Generator or int, optional, keyword-only
-        Generator (or seed) for the initial weights; also decides their device.
+        Generator (or seed) for the initial weights, which are made on the active backend
+        (:func:`dlcourse.backend.xp`), whatever the generator's kind.
     dtype : keyword-only, default float32
 
     Shape: ``(..., in_features) -> (..., out_features)``.
@@ -124,7 +125,7 @@ class Dropout(Module):
         Probability of dropping an entry.
     rng : Generator or int, optional, keyword-only
         Source of the masks (a seed makes runs reproducible); without one, a fresh
-        generator on the input's device for every forward.
+        generator for every forward.  The masks are made where the input lives.
     """
 
     def __init__(self, p: float = 0.5, *, rng=None):
@@ -134,7 +135,7 @@ class Dropout(Module):
         self.rng = None if rng is None else as_rng(rng)
 
     def forward(self, x):
-        out, mask = F.dropout(x, self.p, self.training, self.rng, return_mask=True)
+        out, mask = F.dropout(x, self.p, self.training, rng=self.rng, return_mask=True)
         self.save_for_backward(mask)
         return out
 
