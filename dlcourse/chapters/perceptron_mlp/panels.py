@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlcourse import nn
-from dlcourse.chapters.perceptron_mlp.activations import ACTIVATIONS, activation_curves
+from dlcourse.chapters.perceptron_mlp.activations import ACTIVATION_FORMULAS, activation_curves
 from dlcourse.chapters.perceptron_mlp.mlp import train_xor_mlp
 from dlcourse.chapters.perceptron_mlp.plots import (
     plot_activation,
@@ -77,7 +77,7 @@ def _draw_activation(fig, result):
 def activation_panel(activation="sigmoid", x_max=5.0) -> Panel:
     """Pick an activation and a range of ``x``; see ``f``, ``f'`` and where ``f'`` vanishes."""
     controls = {
-        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+        "activation": widgets.Dropdown(options=list(ACTIVATION_FORMULAS), value=activation,
                                        description="activation"),
         "x_max": widgets.FloatSlider(value=x_max, min=1.0, max=10.0, step=0.5,
                                      description="x range ±"),
