@@ -173,5 +173,5 @@ def class_activation_maps(model, x, class_index=None) -> CAMResult:
     (H, W), (h, w) = x.shape[2:], coarse.shape[1:]
     if H % h or W % w:
         raise ValueError(f"image size {H}x{W} is not a multiple of the feature maps' {h}x{w}")
-    maps = F.upsample_bilinear(coarse[:, None], (H // h, W // w))[:, 0]
+    maps = F.interpolate(coarse[:, None], (H // h, W // w), mode="bilinear")[:, 0]
     return CAMResult(maps, coarse, logits, k)

@@ -63,12 +63,10 @@ from dlcourse.nn.functional.pooling import (  # noqa: F401
     max_unpool2d_backward,
 )
 from dlcourse.nn.functional.upsampling import (  # noqa: F401
+    interpolate,
+    interpolate_backward,
     pixel_shuffle,
     pixel_shuffle_backward,
     pixel_unshuffle,
     pixel_unshuffle_backward,
-    upsample_bilinear,
-    upsample_bilinear_backward,
-    upsample_nearest,
-    upsample_nearest_backward,
 )
