@@ -41,7 +41,7 @@ class Parameter:
         The values; optimisers update them in place.
     grad : ndarray or None
         dL/d``data`` accumulated by backward passes since the last ``zero_grad``.
-        Assigning checks the shape, as torch does.
+        Assigning checks the shape and the device, as torch does.
     """
 
     def __init__(self, data):
@@ -57,6 +57,7 @@ class Parameter:
     def grad(self, value):
         if value is not None:
             check_array(value, "grad")
+            array_module(self.data, value)     # raises if one is on the GPU, one on the host
             if tuple(value.shape) != tuple(self.data.shape):
                 raise ValueError(f"grad has shape {tuple(value.shape)} but the parameter has "
                                  f"shape {tuple(self.data.shape)}")

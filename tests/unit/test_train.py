@@ -264,6 +264,12 @@ def test_the_backend_not_the_generator_decides_where_new_arrays_live(cupy):
     assert isinstance(out, cupy.ndarray) and isinstance(mask, cupy.ndarray)   # x's device
 
 
+def test_a_gradient_on_the_other_device_is_refused_when_it_is_assigned(cupy):
+    p = nn.Parameter(cupy.zeros(2))
+    with pytest.raises(ValueError, match="GPU and in host memory were mixed"):
+        p.grad = np.zeros(2)
+
+
 def test_a_module_places_arrays_where_its_parameters_live(cupy):
     layer = built_on_gpu(lambda: nn.Linear(2, 1, rng=0))
     x, y = layer.place(np.ones((3, 2)), cupy.zeros(3))
