@@ -165,6 +165,26 @@ def array_module(*arrays) -> ModuleType:
     return importlib.import_module("cupy")
 
 
+def on_gpu(*arrays) -> bool:
+    """Whether ``arrays`` live on the GPU (CuPy), by :func:`array_module`'s rule.
+
+    >>> import numpy as np
+    >>> on_gpu(np.zeros(2))
+    False
+    """
+    return array_module(*arrays) is not np
+
+
+def like(a, reference):
+    """``a`` as an array where ``reference`` lives (host or GPU); no copy if it is there.
+
+    >>> import numpy as np
+    >>> like([1, 2], np.zeros(3)).tolist()
+    [1, 2]
+    """
+    return array_module(reference).asarray(a) if on_gpu(reference) else to_numpy(a)
+
+
 def asarray(a, dtype=None):
     """``a`` as an array of the active backend (copying to or from the GPU if needed)."""
     if is_cupy_array(a) and current() == "numpy":

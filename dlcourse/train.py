@@ -6,7 +6,7 @@ Every epoch of :func:`fit` does what each notebook would otherwise repeat::
         loss = loss_fn(model(xb), yb)         # forward
         optimizer.zero_grad()                 # gradients accumulate: clear them first
         model.backward(loss_fn.backward())    # backward, from dL/dL = 1
-        optimizer.step()                      # update the parameters in place
+        optimizer.step()                      # p.data -= ... from each p.grad
 
 then evaluates on the validation data, steps the learning-rate schedule and, with early
 stopping, remembers the best parameters.  Arrays may be NumPy or CuPy; the loop never asks.
@@ -20,7 +20,7 @@ Examples
 >>> X = rng.standard_normal((200, 2)).astype(np.float32)
 >>> y = (X[:, 0] > 0).astype(np.int64)               # the class is the sign of feature 0
 >>> model = nn.Linear(2, 2, rng=0)
->>> opt = optim.SGD(model.params(), model.grads(), lr=0.5)
+>>> opt = optim.SGD(model.parameters(), lr=0.5)
 >>> history = fit(model, CrossEntropyLoss(), opt, (X, y), (X, y), epochs=5, batch_size=20,
 ...               seed=0, progress=False)
 >>> history.val_metrics["accuracy"][-1] > 0.95
@@ -188,7 +188,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs: int,
     loss_fn : loss module, e.g. ``CrossEntropyLoss()``
         ``loss_fn(output, target)`` returns the loss, ``loss_fn.backward()`` its gradient.
     optimizer : dlcourse.optim.Optimizer
-        Built on ``model.params()`` and ``model.grads()``.
+        Built on ``model.parameters()``.
     train_data, val_data : pair of arrays ``(X, y)``
         Inputs and targets, first axis the sample axis.  Moved, once, to where the model's
         parameters live: NumPy data train a model on the GPU.

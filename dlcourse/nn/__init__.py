@@ -1,4 +1,5 @@
-"""Neural-network building blocks: layers (modules), pure functions (``functional``), ``init``.
+"""Neural-network building blocks: layers (modules), ``Parameter``, pure functions
+(``functional``), ``init``.
 
 >>> from dlcourse import nn
 >>> from dlcourse.nn import functional as F
@@ -9,6 +10,7 @@
 
 from dlcourse.nn import functional, init, modules
 from dlcourse.nn.modules import (  # noqa: F401  re-exported, listed once in modules.__all__
+    ACTIVATIONS,
     ELU,
     SELU,
     AvgPool2d,
@@ -21,19 +23,24 @@ from dlcourse.nn.modules import (  # noqa: F401  re-exported, listed once in mod
     Dropout,
     Flatten,
     GlobalAvgPool2d,
+    Identity,
     L1Loss,
     LeakyReLU,
     Linear,
     MaxPool2d,
     Module,
     MSELoss,
+    NamedSequential,
     ReLU,
     Residual,
     Sequential,
     Sigmoid,
     Softmax,
     Tanh,
+    activation,
     load_torch_state,
+    mlp,
 )
+from dlcourse.nn.parameter import Parameter
 
-__all__ = [*modules.__all__, "functional", "init"]
+__all__ = [*modules.__all__, "Parameter", "functional", "init"]

@@ -2,9 +2,10 @@
 
 Every initialiser takes a ``shape`` and returns a *new* array (PyTorch's ``nn.init``
 functions fill a tensor in place instead; the formulas are the same).  Random arrays are
-made by ``rng`` -- a NumPy or CuPy generator from :func:`dlcourse.backend.default_rng` --
-so they live on the generator's device; without one, by a fresh generator of the active
-backend.  :func:`zeros` and :func:`constant` always use the active backend.
+drawn from ``rng`` -- a NumPy or CuPy generator, or None for a fresh one of the active
+backend.  Every new array is made on the active backend (:func:`dlcourse.backend.xp`),
+whatever the generator's kind: the generator gives numbers, the backend decides where
+they live.
 
 The two families differ in what they hold constant:
 
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import math
 
-from dlcourse.backend import default_rng, xp
+from dlcourse.backend import asarray, default_rng, xp
 
 __all__ = [
     "calculate_gain",
@@ -148,7 +149,7 @@ def uniform(shape, a: float = 0.0, b: float = 1.0, *, dtype="float32", rng=None)
     if not a <= b:
         raise ValueError(f"uniform needs a <= b, got a={a!r}, b={b!r}")
     rng = _generator(rng, shape)
-    return rng.uniform(a, b, size=shape).astype(dtype)
+    return asarray(rng.uniform(a, b, size=shape), dtype=dtype)
 
 
 def normal(shape, mean: float = 0.0, std: float = 1.0, *, dtype="float32", rng=None):
@@ -162,7 +163,7 @@ def normal(shape, mean: float = 0.0, std: float = 1.0, *, dtype="float32", rng=N
     if std < 0:
         raise ValueError(f"std must be non-negative, got {std!r}")
     rng = _generator(rng, shape)
-    return (mean + std * rng.standard_normal(shape)).astype(dtype)
+    return asarray(mean + std * rng.standard_normal(shape), dtype=dtype)
 
 
 def xavier_uniform(shape, gain: float = 1.0, *, dtype="float32", rng=None):

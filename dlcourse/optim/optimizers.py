@@ -1,9 +1,15 @@
 """Optimisers: turn gradients into parameter updates, sorted in order of increasing complexity.
 
-Each optimiser takes two lists of the same length -- the parameters and their gradients,
-e.g. ``model.params()`` and ``model.grads()`` -- and keeps references to both.  After a
-backward pass has written the gradients, :meth:`Optimizer.step` updates every parameter
-*in place* (``param -= ...``), so the model sees the change without being told.
+Each optimiser takes the parameters to train -- :class:`~dlcourse.nn.Parameter` objects,
+e.g. ``model.parameters()`` -- and the loop reads as in PyTorch::
+
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    opt.zero_grad()                          # p.grad = None for every parameter
+    model.backward(loss_fn.backward())       # the backward pass fills p.grad
+    opt.step()                               # p.data -= ... from the p.grad of this moment
+
+:meth:`Optimizer.step` reads each ``p.grad`` when it runs (a parameter without one is left
+alone) and updates ``p.data`` *in place*, so the model sees the change without being told.
 
 The update rules are PyTorch's ``torch.optim`` algorithms (``maximize=False``, no
 ``foreach``), written per parameter in plain math in each docstring, with
@@ -16,10 +22,12 @@ Learning-rate schedules live in :mod:`dlcourse.optim.lr_scheduler`; they change
 Examples
 --------
 >>> import numpy as np
->>> p, g = np.array([1.0, -2.0]), np.array([0.5, 0.5])
->>> opt = SGD([p], [g], lr=0.1)
+>>> from dlcourse.nn import Parameter
+>>> p = Parameter(np.array([1.0, -2.0]))
+>>> opt = SGD([p], lr=0.1)
+>>> p.grad = np.array([0.5, 0.5])
 >>> opt.step()
->>> p.tolist()
+>>> p.data.tolist()
 [0.95, -2.05]
 """
 
@@ -31,6 +39,7 @@ import numpy as np
 
 from dlcourse._validate import check_array
 from dlcourse.backend import array_module, to_numpy
+from dlcourse.nn.parameter import Parameter
 
 __all__ = [
     "SGD",
@@ -52,53 +61,51 @@ def _check_hyper(name: str, value: float, *, low: float = 0.0, high: float | Non
 
 
 class Optimizer:
-    """Base class: holds ``params``/``grads``, the learning rate ``lr`` and the step count.
+    """Base class: holds the ``params``, the learning rate ``lr`` and the step count.
 
-    Subclasses implement :meth:`update`, the rule for one parameter.
+    Subclasses implement :meth:`update`, the rule for one parameter's array.
 
     Parameters
     ----------
-    params : list of ndarray
-        The arrays to optimise; they are changed in place.
-    grads : list of ndarray
-        Their gradients, same order and shapes; read (never written) by :meth:`step`.
+    params : iterable of :class:`~dlcourse.nn.Parameter`
+        What to optimise, e.g. ``model.parameters()``: ``p.data`` is changed in place from
+        ``p.grad`` at every step.
     lr : float
         Learning rate; schedules change it between epochs.
     """
 
-    def __init__(self, params, grads, *, lr: float):
-        params, grads = list(params), list(grads)
-        if len(params) != len(grads):
-            raise ValueError(f"got {len(params)} params but {len(grads)} grads")
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            check_array(p, f"params[{i}]", floating=True)
-            check_array(g, f"grads[{i}]")
-            if p.shape != g.shape:
-                raise ValueError(
-                    f"params[{i}] has shape {p.shape} but grads[{i}] has shape {g.shape}"
-                )
+    def __init__(self, params, *, lr: float):
+        params = list(params)
+        if not params:
+            raise ValueError("the optimiser got an empty list of parameters")
+        for i, p in enumerate(params):
+            if not isinstance(p, Parameter):
+                raise TypeError(f"params[{i}] must be a dlcourse.nn.Parameter (e.g. from "
+                                f"model.parameters()), got {type(p).__name__}")
+            check_array(p.data, f"params[{i}].data", floating=True)
         _check_hyper("lr", lr)
-        self.params, self.grads, self.lr = params, grads, lr
+        self.params, self.lr = params, lr
         self.steps = 0  # t in the formulas: how many times step() has run
 
     def zero_grad(self) -> None:
-        """Set every gradient to zero, in place (gradients accumulate until you do)."""
-        for g in self.grads:
-            g[...] = 0
+        """Forget every gradient (``p.grad = None``): gradients accumulate until you do."""
+        for p in self.params:
+            p.zero_grad()
 
     def step(self) -> None:
-        """Update every parameter in place from its current gradient."""
+        """Update every parameter's ``data`` in place from its ``grad`` of this moment."""
         self.steps += 1
-        for i, (p, g) in enumerate(zip(self.params, self.grads, strict=True)):
-            self.update(i, p, g)
+        for i, p in enumerate(self.params):
+            if p.grad is not None:
+                self.update(i, p.data, p.grad)
 
     def update(self, i: int, p, g) -> None:
-        """Update parameter number ``i``, ``p``, in place from its gradient ``g``."""
+        """Update the array ``p`` of parameter number ``i`` in place from its gradient ``g``."""
         raise NotImplementedError
 
     def _zeros(self, value: float = 0.0):
         """One state array per parameter, filled with ``value`` (momenta, running averages)."""
-        return [array_module(p).full_like(p, value) for p in self.params]
+        return [array_module(p.data).full_like(p.data, value) for p in self.params]
 
     def _decayed(self, p, g, weight_decay: float):
         """The gradient with L2 weight decay added: ``g + weight_decay * p`` (a new array)."""
@@ -128,16 +135,18 @@ class SGD(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> p, g = np.array([1.0]), np.array([1.0])
-    >>> opt = SGD([p], [g], lr=0.1, momentum=0.9)
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([1.0]))
+    >>> opt = SGD([p], lr=0.1, momentum=0.9)
+    >>> p.grad = np.array([1.0])
     >>> opt.step(); opt.step()   # velocity 1, then 0.9 * 1 + 1 = 1.9
-    >>> p.round(6).tolist()
+    >>> p.data.round(6).tolist()
     [0.71]
     """
 
-    def __init__(self, params, grads, *, lr: float = 1e-3, momentum: float = 0.0,
+    def __init__(self, params, *, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
-        super().__init__(params, grads, lr=lr)
+        super().__init__(params, lr=lr)
         _check_hyper("momentum", momentum)
         _check_hyper("weight_decay", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -175,17 +184,19 @@ class AdaGrad(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> p, g = np.array([1.0]), np.array([4.0])
-    >>> opt = AdaGrad([p], [g], lr=0.5)
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([1.0]))
+    >>> opt = AdaGrad([p], lr=0.5)
+    >>> p.grad = np.array([4.0])
     >>> opt.step()   # the first step has size lr in every coordinate: 4 / sqrt(16) = 1
-    >>> p.round(6).tolist()
+    >>> p.data.round(6).tolist()
     [0.5]
     """
 
-    def __init__(self, params, grads, *, lr: float = 1e-2, lr_decay: float = 0.0,
+    def __init__(self, params, *, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10):
-        super().__init__(params, grads, lr=lr)
+        super().__init__(params, lr=lr)
         _check_hyper("lr_decay", lr_decay)
         _check_hyper("weight_decay", weight_decay)
         _check_hyper("initial_accumulator_value", initial_accumulator_value)
@@ -227,17 +238,19 @@ class RMSProp(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> p, g = np.array([1.0]), np.array([2.0])
-    >>> opt = RMSProp([p], [g], lr=0.01, alpha=0.75, eps=0.0)
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([1.0]))
+    >>> opt = RMSProp([p], lr=0.01, alpha=0.75, eps=0.0)
+    >>> p.grad = np.array([2.0])
     >>> opt.step()   # v = 0.25 * 4 = 1, step = 0.01 * 2 / 1
-    >>> p.round(6).tolist()
+    >>> p.data.round(6).tolist()
     [0.98]
     """
 
-    def __init__(self, params, grads, *, lr: float = 1e-2, alpha: float = 0.99,
+    def __init__(self, params, *, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False):
-        super().__init__(params, grads, lr=lr)
+        super().__init__(params, lr=lr)
         _check_hyper("alpha", alpha)
         _check_hyper("eps", eps)
         _check_hyper("weight_decay", weight_decay)
@@ -290,16 +303,18 @@ class Adam(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> p, g = np.array([1.0]), np.array([-3.0])
-    >>> opt = Adam([p], [g], lr=0.1, eps=0.0)
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([1.0]))
+    >>> opt = Adam([p], lr=0.1, eps=0.0)
+    >>> p.grad = np.array([-3.0])
     >>> opt.step()   # after bias correction m/sqrt(v) = g/|g|: the first step is lr
-    >>> p.round(6).tolist()
+    >>> p.data.round(6).tolist()
     [1.1]
     """
 
-    def __init__(self, params, grads, *, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, *, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False):
-        super().__init__(params, grads, lr=lr)
+        super().__init__(params, lr=lr)
         self.beta1, self.beta2 = _check_betas(betas)
         _check_hyper("eps", eps)
         _check_hyper("weight_decay", weight_decay)
@@ -341,16 +356,18 @@ class AdaMax(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> p, g = np.array([1.0]), np.array([5.0])
-    >>> opt = AdaMax([p], [g], lr=0.1, eps=0.0)
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([1.0]))
+    >>> opt = AdaMax([p], lr=0.1, eps=0.0)
+    >>> p.grad = np.array([5.0])
     >>> opt.step()
-    >>> p.round(6).tolist()
+    >>> p.data.round(6).tolist()
     [0.9]
     """
 
-    def __init__(self, params, grads, *, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, *, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
-        super().__init__(params, grads, lr=lr)
+        super().__init__(params, lr=lr)
         self.beta1, self.beta2 = _check_betas(betas)
         _check_hyper("eps", eps)
         _check_hyper("weight_decay", weight_decay)
@@ -387,16 +404,18 @@ class NAdam(Optimizer):
     Examples
     --------
     >>> import numpy as np
-    >>> p, g = np.array([1.0]), np.array([1.0])
-    >>> opt = NAdam([p], [g], lr=0.1)
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([1.0]))
+    >>> opt = NAdam([p], lr=0.1)
+    >>> p.grad = np.array([1.0])
     >>> opt.step()
-    >>> bool(0.8 < p[0] < 0.95)
+    >>> bool(0.8 < p.data[0] < 0.95)
     True
     """
 
-    def __init__(self, params, grads, *, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params, *, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3):
-        super().__init__(params, grads, lr=lr)
+        super().__init__(params, lr=lr)
         self.beta1, self.beta2 = _check_betas(betas)
         _check_hyper("eps", eps)
         _check_hyper("weight_decay", weight_decay)
@@ -450,8 +469,8 @@ def trajectory(grad_fn, start, make_optimizer, steps: int) -> np.ndarray:
     start : array_like, shape (dim,)
         Starting point.
     make_optimizer : callable
-        ``make_optimizer(params, grads)`` returns an optimiser, e.g.
-        ``functools.partial(Adam, lr=0.1)`` or ``lambda p, g: SGD(p, g, lr=0.01)``.
+        ``make_optimizer(params)`` returns an optimiser of those parameters, e.g.
+        ``functools.partial(Adam, lr=0.1)`` or ``lambda params: SGD(params, lr=0.01)``.
     steps : int
         Number of optimiser steps.
 
@@ -469,13 +488,12 @@ def trajectory(grad_fn, start, make_optimizer, steps: int) -> np.ndarray:
     """
     if int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    x = np.array(to_numpy(start), dtype=np.float64).reshape(-1)
-    grad = np.zeros_like(x)
-    optimizer = make_optimizer([x], [grad])
+    x = Parameter(np.array(to_numpy(start), dtype=np.float64).reshape(-1))
+    optimizer = make_optimizer([x])
     path = np.empty((int(steps) + 1, x.size))
-    path[0] = x
+    path[0] = x.data
     for k in range(1, int(steps) + 1):
-        grad[...] = to_numpy(grad_fn(x.copy()))
+        x.grad = np.asarray(to_numpy(grad_fn(x.data.copy())), dtype=np.float64)
         optimizer.step()
-        path[k] = x
+        path[k] = x.data
     return path

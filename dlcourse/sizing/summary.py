@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from dlcourse._validate import check_positive, pair
 from dlcourse.backend import array_module, xp
+from dlcourse.nn.modules.module import Module
 
 __all__ = ["Summary", "SummaryRow", "summary"]
 
@@ -159,7 +160,7 @@ def _dlcourse_rows(model, input_shape) -> tuple[list[SummaryRow], int]:
 
         def forward(x, *args):
             out = original(x, *args)
-            params = sum(int(p.size) for p in layer.params())
+            params = layer.num_params()
             macs = _macs(layer, _shape(x), _shape(out))
             rows.append(SummaryRow(name, type(layer).__name__, _shape(out), params, macs))
             return out
@@ -169,9 +170,9 @@ def _dlcourse_rows(model, input_shape) -> tuple[list[SummaryRow], int]:
     for name, layer in _named_leaves(model):
         leaves.setdefault(layer, name)
     modes = [(m, m.training) for m in model.modules()]
-    params = model.params()
-    module = array_module(params[0]) if params else xp()
-    x = module.zeros(input_shape, dtype=params[0].dtype if params else module.float32)
+    first = next(model.parameters(), None)
+    module = xp() if first is None else array_module(first.data)
+    x = module.zeros(input_shape, dtype=module.float32 if first is None else first.dtype)
     try:
         for layer, name in leaves.items():
             layer.forward = recording(name, layer)  # the instance attribute shadows the method
@@ -182,7 +183,7 @@ def _dlcourse_rows(model, input_shape) -> tuple[list[SummaryRow], int]:
             del layer.forward
         for m, training in modes:
             m.training = training
-    return rows, sum(int(p.size) for p in params)
+    return rows, model.num_params()
 
 
 def _is_torch_module(model) -> bool:
@@ -233,7 +234,7 @@ def summary(model, input_shape) -> Summary:
     check_positive(input_shape, "input_shape")
     if _is_torch_module(model):
         rows, total = _torch_rows(model, input_shape)
-    elif callable(getattr(model, "named_children", None)) and hasattr(model, "params"):
+    elif isinstance(model, Module):
         rows, total = _dlcourse_rows(model, input_shape)
     else:
         raise TypeError(

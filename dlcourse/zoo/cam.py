@@ -70,8 +70,9 @@ def first_layer_filters(model):
     """
     for layer in _layers(model):
         if type(layer).__name__ == "Conv2d":
-            weight = layer.weight
-            return weight.detach().numpy().copy() if _is_torch(model) else weight.copy()
+            if _is_torch(model):
+                return layer.weight.detach().numpy().copy()
+            return layer.weight.data.copy()
     raise ValueError("model has no Conv2d layer")
 
 
@@ -164,7 +165,7 @@ def class_activation_maps(model, x, class_index=None) -> CAMResult:
     x = x if torch_model else model.place(x)
     features = _run(layers[:gap], x, torch_model)                  # (N, C, h, w)
     logits = _run(layers[gap:], features, torch_model)
-    weight = head.weight.detach().numpy() if torch_model else head.weight
+    weight = head.weight.detach().numpy() if torch_model else head.weight.data
     xp = array_module(features)
     k = logits.argmax(axis=1) if class_index is None else xp.broadcast_to(
         xp.asarray(class_index), (x.shape[0],))
@@ -172,5 +173,5 @@ def class_activation_maps(model, x, class_index=None) -> CAMResult:
     (H, W), (h, w) = x.shape[2:], coarse.shape[1:]
     if H % h or W % w:
         raise ValueError(f"image size {H}x{W} is not a multiple of the feature maps' {h}x{w}")
-    maps = F.upsample_bilinear(coarse[:, None], (H // h, W // w))[:, 0]
+    maps = F.interpolate(coarse[:, None], (H // h, W // w), mode="bilinear")[:, 0]
     return CAMResult(maps, coarse, logits, k)

@@ -1,6 +1,9 @@
 """The zoo's small models rebuilt from scratch with :mod:`dlcourse.nn`: same layers, same names.
 
-Each builder here is the twin of a PyTorch builder in :mod:`dlcourse.zoo.small`:
+Each builder here is the twin of a PyTorch builder in :mod:`dlcourse.zoo.small`, and each
+class the twin of a torch class: the twin's name is the torch name with ``Engine``
+(``BasicBlockEngine`` for :class:`dlcourse.zoo.BasicBlock`) or ``_engine``
+(``small_cnn_engine`` for :func:`dlcourse.zoo.small_cnn`) appended.
 
 =========================  ==========================  ==================================
 dlcourse engine            PyTorch                     parameter names
@@ -18,6 +21,7 @@ the engine: same weights in, same numbers out.
 A residual block is not a chain -- its input goes down two paths that meet again -- so it
 gets its own forward and backward here: the gradient arriving at the sum is sent down both
 paths, and what comes back is *added* (a sum in the forward is a fork in the backward).
+Like torch's, a block uses its one ReLU twice; the backward calls it in the reverse order.
 
 Examples
 --------
@@ -25,7 +29,7 @@ Examples
 >>> net = small_cnn_engine(rng=0)
 >>> net(np.zeros((2, 1, 8, 8), dtype=np.float32)).shape
 (2, 10)
->>> [name for name, _, _ in small_resnet_engine(8, rng=0).named_params()][:3]
+>>> [name for name, _ in small_resnet_engine(8, rng=0).named_parameters()][:3]
 ['conv1.weight', 'bn1.weight', 'bn1.bias']
 """
 
@@ -35,37 +39,8 @@ from dlcourse import nn
 from dlcourse.nn import init
 from dlcourse.nn.modules.module import Module, as_rng
 
-__all__ = ["BasicBlock", "NamedSequential", "PlainBlock", "SmallResNet", "plain_net_engine",
+__all__ = ["BasicBlockEngine", "PlainBlockEngine", "SmallResNetEngine", "plain_net_engine",
            "small_cnn_engine", "small_resnet_engine"]
-
-
-class NamedSequential(Module):
-    """Layers applied one after the other, each under a name: ``("conv1", layer), ...``.
-
-    Like ``torch.nn.Sequential(OrderedDict(...))``: the names become the prefixes of the
-    parameter names (``"conv1.weight"``), and each layer is also an attribute (``net.conv1``).
-    """
-
-    def __init__(self, *named_layers: tuple[str, Module]):
-        super().__init__()
-        self._names = [name for name, _ in named_layers]
-        for name, layer in named_layers:
-            if not isinstance(layer, Module):
-                raise TypeError(f"{name} must be a dlcourse.nn Module, got {type(layer).__name__}")
-            setattr(self, name, layer)
-
-    def named_children(self):
-        return [(name, getattr(self, name)) for name in self._names]
-
-    def forward(self, x):
-        for _, layer in self.named_children():
-            x = layer(x)
-        return x
-
-    def backward(self, dout):
-        for _, layer in reversed(self.named_children()):
-            dout = layer.backward(dout)
-        return dout
 
 
 def _conv3x3(in_channels, out_channels, stride, rng, dtype):
@@ -73,12 +48,13 @@ def _conv3x3(in_channels, out_channels, stride, rng, dtype):
                      rng=rng, dtype=dtype)
 
 
-class BasicBlock(Module):
+class BasicBlockEngine(Module):
     """Two 3x3 convolutions and a shortcut: ``y = relu(bn2(conv2(relu(bn1(conv1(x))))) + s(x))``.
 
     ``s`` is the identity, or ``downsample`` (a 1x1 convolution with stride and batch norm)
     where the block changes the shape.  Input ``(N, in_channels, H, W)``, output
-    ``(N, channels, H / stride, W / stride)``.  Names as in :class:`dlcourse.zoo.BasicBlock`.
+    ``(N, channels, H / stride, W / stride)``.  The twin of :class:`dlcourse.zoo.BasicBlock`,
+    with the same names.
     """
 
     def __init__(self, in_channels: int, channels: int, stride: int = 1,
@@ -87,50 +63,52 @@ class BasicBlock(Module):
         rng = as_rng(rng)
         self.conv1 = _conv3x3(in_channels, channels, stride, rng, dtype)
         self.bn1 = nn.BatchNorm2d(channels, dtype=dtype)
-        self.relu1 = nn.ReLU()   # torch reuses one ReLU; ours cache their input: one per use
+        self.relu = nn.ReLU()    # used twice, as in torch
         self.conv2 = _conv3x3(channels, channels, 1, rng, dtype)
         self.bn2 = nn.BatchNorm2d(channels, dtype=dtype)
-        self.relu2 = nn.ReLU()
         self.downsample = downsample
         self.stride = stride
 
     def named_children(self):
-        children = [("conv1", self.conv1), ("bn1", self.bn1), ("relu1", self.relu1),
-                    ("conv2", self.conv2), ("bn2", self.bn2), ("relu2", self.relu2)]
+        children = [("conv1", self.conv1), ("bn1", self.bn1), ("relu", self.relu),
+                    ("conv2", self.conv2), ("bn2", self.bn2)]
         return children if self.downsample is None else [*children,
                                                           ("downsample", self.downsample)]
 
     def residual(self, x):
         """The path through the two convolutions, ``F(x)``, before the sum."""
-        return self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x)))))
+        return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
 
     def residual_backward(self, dout):
         """Backward through :meth:`residual`: from ``dL/dF`` to its part of ``dL/dx``."""
         dout = self.bn2.backward(dout)
         dout = self.conv2.backward(dout)
-        return self.conv1.backward(self.bn1.backward(self.relu1.backward(dout)))
+        return self.conv1.backward(self.bn1.backward(self.relu.backward(dout)))
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
-        return self.relu2(self.residual(x) + identity)
+        return self.relu(self.residual(x) + identity)
 
-    def backward(self, dout):
-        dsum = self.relu2.backward(dout)       # the same gradient reaches both terms of the sum
+    def backward(self, dout):              # the reverse order of forward's calls
+        dsum = self.relu.backward(dout)        # the same gradient reaches both terms of the sum
         dx = self.residual_backward(dsum)
         return dx + (dsum if self.downsample is None else self.downsample.backward(dsum))
 
 
-class PlainBlock(BasicBlock):
-    """A :class:`BasicBlock` without its shortcut: ``y = relu(F(x))``, same layers and names."""
+class PlainBlockEngine(BasicBlockEngine):
+    """A :class:`BasicBlockEngine` without its shortcut: ``y = relu(F(x))``, same names.
+
+    The twin of :class:`dlcourse.zoo.PlainBlock`.
+    """
 
     def forward(self, x):
-        return self.relu2(self.residual(x))
+        return self.relu(self.residual(x))
 
     def backward(self, dout):
-        return self.residual_backward(self.relu2.backward(dout))
+        return self.residual_backward(self.relu.backward(dout))
 
 
-class SmallResNet(NamedSequential):
+class SmallResNetEngine(nn.NamedSequential):
     """He et al.'s CIFAR ResNet (or plain net): stem, three stages of ``n`` blocks, GAP, linear.
 
     ``depth = 6n + 2``; the twin of :class:`dlcourse.zoo.SmallResNet` with the same names
@@ -139,7 +117,7 @@ class SmallResNet(NamedSequential):
     """
 
     def __init__(self, depth: int, in_channels: int = 1, num_classes: int = 10, *,
-                 width: int = 16, block=BasicBlock, rng=None, dtype="float32"):
+                 width: int = 16, block=BasicBlockEngine, rng=None, dtype="float32"):
         if depth < 8 or (depth - 2) % 6:
             raise ValueError(f"depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 56 ...), "
                              f"got {depth}")
@@ -159,7 +137,7 @@ class SmallResNet(NamedSequential):
         self.depth = depth
         for module in self.modules():  # torchvision's ResNet initialisation
             if isinstance(module, nn.Conv2d):
-                module.weight[...] = init.kaiming_normal(
+                module.weight.data[...] = init.kaiming_normal(
                     module.weight.shape, mode="fan_out", nonlinearity="relu", rng=rng,
                     dtype=module.weight.dtype)
 
@@ -167,7 +145,7 @@ class SmallResNet(NamedSequential):
 def _stage(in_channels, channels, n, *, stride, block, rng, dtype) -> nn.Sequential:
     """``n`` blocks, the first with ``stride``; residual ones get a projection if shapes change."""
     downsample = None
-    if block is BasicBlock and (stride != 1 or in_channels != channels):
+    if block is BasicBlockEngine and (stride != 1 or in_channels != channels):
         downsample = nn.Sequential(
             nn.Conv2d(in_channels, channels, 1, stride=stride, bias=False, rng=rng, dtype=dtype),
             nn.BatchNorm2d(channels, dtype=dtype))
@@ -204,24 +182,24 @@ def small_cnn_engine(in_channels: int = 1, num_classes: int = 10, *, width: int 
 
 
 def small_resnet_engine(depth: int = 20, in_channels: int = 1, num_classes: int = 10, *,
-                        width: int = 16, rng=None, dtype="float32") -> SmallResNet:
+                        width: int = 16, rng=None, dtype="float32") -> SmallResNetEngine:
     """The engine twin of :func:`dlcourse.zoo.small_resnet` (``depth = 6n + 2``).
 
     >>> import numpy as np
     >>> small_resnet_engine(8, rng=0)(np.zeros((2, 1, 8, 8), dtype=np.float32)).shape
     (2, 10)
     """
-    return SmallResNet(depth, in_channels, num_classes, width=width, block=BasicBlock,
+    return SmallResNetEngine(depth, in_channels, num_classes, width=width, block=BasicBlockEngine,
                        rng=rng, dtype=dtype)
 
 
 def plain_net_engine(depth: int = 20, in_channels: int = 1, num_classes: int = 10, *,
-                     width: int = 16, rng=None, dtype="float32") -> SmallResNet:
+                     width: int = 16, rng=None, dtype="float32") -> SmallResNetEngine:
     """The engine twin of :func:`dlcourse.zoo.plain_net`: the same layers, no shortcuts.
 
     >>> import numpy as np
     >>> plain_net_engine(8, rng=0)(np.zeros((2, 1, 8, 8), dtype=np.float32)).shape
     (2, 10)
     """
-    return SmallResNet(depth, in_channels, num_classes, width=width, block=PlainBlock,
+    return SmallResNetEngine(depth, in_channels, num_classes, width=width, block=PlainBlockEngine,
                        rng=rng, dtype=dtype)

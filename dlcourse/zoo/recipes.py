@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlcourse import data, optim
-from dlcourse.nn import CrossEntropyLoss, load_torch_state
+from dlcourse.nn import CrossEntropyLoss, Module, load_torch_state
 from dlcourse.optim.lr_scheduler import ExponentialLR
 from dlcourse.train import History, evaluate, fit
 
@@ -162,7 +162,7 @@ def _fit_dlcourse(torch_model, train_data, val_data, *, epochs, batch_size, lr, 
     first = torch_model[0]
     model = small_cnn_engine(first.in_channels, width=first.out_channels, rng=seed)
     load_torch_state(model, torch_model)  # same starting point as the torch run
-    optimizer = optim.Adam(model.params(), model.grads(), lr=lr)
+    optimizer = optim.Adam(model.parameters(), lr=lr)
     train_data, val_data = data.to_backend(*train_data), data.to_backend(*val_data)  # GPU if on
     history = fit(model, CrossEntropyLoss(), optimizer, train_data, val_data, epochs=epochs,
                   batch_size=batch_size, seed=seed, schedule=ExponentialLR(optimizer, gamma),
@@ -206,7 +206,7 @@ def _fit_torch(model, train_data, val_data, *, epochs, batch_size, lr, gamma, se
 
 
 def _test_accuracy(model, X, y) -> float:
-    if hasattr(model, "params"):  # a dlcourse model
+    if isinstance(model, Module):  # a dlcourse model
         return evaluate(model, *data.to_backend(X, y))["accuracy"]
     import torch
 

@@ -34,7 +34,7 @@ def test_mean_of_the_cam_plus_bias_is_the_class_logit(which):
     x = _images()
     with torch.no_grad():
         logits = _twins()[0](torch.from_numpy(x)).numpy()     # the torch oracle
-    bias = model[-1].bias.detach().numpy() if which == "torch" else model[-1].bias
+    bias = model[-1].bias.detach().numpy() if which == "torch" else model[-1].bias.data
     for k in range(10):
         result = cam.class_activation_maps(model, x, class_index=k)
         np.testing.assert_allclose(result.coarse.mean(axis=(1, 2)) + bias[k], logits[:, k],

@@ -136,7 +136,7 @@ def test_chunks_cover_the_batch_in_runs_of_whole_images(monkeypatch):
     assert lay.grid == (18, 18)                             # the padded image (shortcut)
     column_bytes = 27 * 8                                   # 3x3 taps of 3 float64 channels
     monkeypatch.setattr(_im2col, "CHUNK_BYTES", 2 * 18 * 18 * column_bytes + 1)  # 2 images
-    runs = list(_im2col.chunks(lay, np, column_bytes))
+    runs = list(_im2col.chunks(lay, column_bytes, gpu=False))
     assert [(s.start, s.stop) for s, _ in runs] == [(0, 2), (2, 4), (4, 5)]
     assert [part.batch for _, part in runs] == [2, 2, 1]
     assert all(part._replace(batch=5) == lay for _, part in runs)
@@ -229,10 +229,10 @@ def test_float32_in_gives_float32_out():
     assert up.dtype == np.float32
     dx, dw, _ = F.conv_transpose2d_backward(up, out, w, stride=2)
     assert dx.dtype == dw.dtype == np.float32
-    for f in (F.upsample_nearest, F.upsample_bilinear):
-        y = f(x, 2)
+    for mode in ("nearest", "bilinear"):
+        y = F.interpolate(x, 2, mode=mode)
         assert y.dtype == np.float32
-        assert getattr(F, f.__name__ + "_backward")(y, x, 2).dtype == np.float32
+        assert F.interpolate_backward(y, x, 2, mode=mode).dtype == np.float32
     assert F.pixel_shuffle(x[:, :1].repeat(4, axis=1), 2).dtype == np.float32
 
 
@@ -252,12 +252,13 @@ def test_cupy_arrays_give_the_numpy_results(cupy):
     np.testing.assert_allclose(up.get(), F.conv_transpose2d(x, w.transpose(1, 0, 2, 3),
                                                             stride=2, padding=1,
                                                             output_padding=1), atol=1e-10)
-    for f in (F.upsample_nearest, F.upsample_bilinear):
-        np.testing.assert_allclose(f(cupy.asarray(x), 2).get(), f(x, 2), atol=1e-12)
-        y = f(x, 2)
+    for mode in ("nearest", "bilinear"):
+        y = F.interpolate(x, 2, mode=mode)
+        np.testing.assert_allclose(F.interpolate(cupy.asarray(x), 2, mode=mode).get(), y,
+                                   atol=1e-12)
         np.testing.assert_allclose(
-            getattr(F, f.__name__ + "_backward")(cupy.asarray(y), cupy.asarray(x), 2).get(),
-            getattr(F, f.__name__ + "_backward")(y, x, 2), atol=1e-10)
+            F.interpolate_backward(cupy.asarray(y), cupy.asarray(x), 2, mode=mode).get(),
+            F.interpolate_backward(y, x, 2, mode=mode), atol=1e-10)
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -283,10 +284,12 @@ X, W = np.zeros((1, 3, 4, 4)), np.zeros((2, 4, 3, 3))
     (lambda: F.conv_transpose2d(X, np.zeros((3, 2, 3, 3)), stride=2, output_padding=2),
      "output_padding .* must be smaller than stride"),
     (lambda: F.conv_transpose2d(X, np.zeros((3, 2, 1, 1)), padding=2), "padding .* too large"),
-    (lambda: F.upsample_nearest(X, 0), "scale must be positive"),
-    (lambda: F.upsample_bilinear(X, 1.5), "scale must be an int or a pair of ints"),
-    (lambda: F.upsample_bilinear(X[0], 2), "x must be 4-dimensional"),
-    (lambda: F.upsample_nearest_backward(np.zeros((1, 3, 4, 4)), X, 2), "dout has shape"),
+    (lambda: F.interpolate(X, 0), "scale_factor must be positive"),
+    (lambda: F.interpolate(X, 1.5, mode="bilinear"),
+     "scale_factor must be an int or a pair of ints"),
+    (lambda: F.interpolate(X[0], 2, mode="bilinear"), "x must be 4-dimensional"),
+    (lambda: F.interpolate(X, 2, mode="bicubic"), "mode must be one of nearest, bilinear"),
+    (lambda: F.interpolate_backward(np.zeros((1, 3, 4, 4)), X, 2), "dout has shape"),
     (lambda: F.pixel_shuffle(X, 2), "x has 3 channels, not a multiple of r\\*r = 4"),
     (lambda: F.pixel_unshuffle(np.zeros((1, 1, 3, 4)), 2), "not divisible into 2x2 blocks"),
 ])
@@ -302,11 +305,11 @@ def test_integer_images_are_refused_with_a_type_error():
 
 # --- upsampling and pixel shuffle -------------------------------------------------------------
 
-def test_upsample_nearest_turns_2x2_into_4x4_blocks():
+def test_nearest_interpolation_turns_2x2_into_4x4_blocks():
     x = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
     # every pixel becomes a 2x2 block (definition of nearest-neighbour upsampling)
     expected = [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
-    assert F.upsample_nearest(x, 2)[0, 0].tolist() == expected
+    assert F.interpolate(x, 2)[0, 0].tolist() == expected
 
 
 @pytest.mark.parametrize("mode", ["nearest", "bilinear"])
@@ -319,18 +322,17 @@ def test_upsampling_matches_torch_interpolate_values_and_gradients(mode, scale):
     ref = TF.interpolate(xt, scale_factor=scale, mode=mode, **extra)
     dout = rng.standard_normal(ref.shape)
     ref.backward(torch.tensor(dout))
-    forward = getattr(F, f"upsample_{mode}")
-    backward = getattr(F, f"upsample_{mode}_backward")
-    assert_close(forward(x, scale), ref)
-    assert_close(backward(dout, x, scale), xt.grad)
+    assert_close(F.interpolate(x, scale, mode=mode), ref)
+    assert_close(F.interpolate_backward(dout, x, scale, mode=mode), xt.grad)
 
 
-def test_upsample_bilinear_backward_passes_gradcheck():
+def test_bilinear_interpolation_backward_passes_gradcheck():
     rng = np.random.default_rng(10)
     x = rng.standard_normal((1, 2, 3, 4))
     dout = rng.standard_normal((1, 2, 6, 12))
-    dx = F.upsample_bilinear_backward(dout, x, (2, 3))
-    assert check_gradient(lambda v: F.upsample_bilinear(v, (2, 3)), x, dx, dout).ok
+    dx = F.interpolate_backward(dout, x, (2, 3), mode="bilinear")
+    assert check_gradient(lambda v: F.interpolate(v, (2, 3), mode="bilinear"), x, dx,
+                          dout).ok
 
 
 @pytest.mark.parametrize("r", [1, 2, 3])

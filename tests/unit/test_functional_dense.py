@@ -65,15 +65,15 @@ ACTIVATIONS = {
     ),
     "selu": (F.selu, F.selu_backward, TF.selu),
     "softmax": (F.softmax, F.softmax_backward, lambda t: torch.softmax(t, -1)),
-    "softmax(axis=0)": (
+    "softmax(dim=0)": (
         lambda x: F.softmax(x, 0),
         lambda d, x: F.softmax_backward(d, x, 0),
         lambda t: torch.softmax(t, 0),
     ),
     "log_softmax": (F.log_softmax, F.log_softmax_backward, lambda t: torch.log_softmax(t, -1)),
-    "log_softmax(axis=0)": (
-        lambda x: F.log_softmax(x, axis=0),
-        lambda d, x: F.log_softmax_backward(d, x, axis=0),
+    "log_softmax(dim=0)": (
+        lambda x: F.log_softmax(x, dim=0),
+        lambda d, x: F.log_softmax_backward(d, x, dim=0),
         lambda t: torch.log_softmax(t, 0),
     ),
 }
@@ -221,8 +221,8 @@ def test_linear_names_the_feature_mismatch_and_bad_bias():
 # --- regression losses -------------------------------------------------------------------
 
 REGRESSION = {
-    "mse": (F.mse, F.mse_backward, TF.mse_loss),
-    "l1": (F.l1, F.l1_backward, TF.l1_loss),
+    "mse": (F.mse_loss, F.mse_loss_backward, TF.mse_loss),
+    "l1": (F.l1_loss, F.l1_loss_backward, TF.l1_loss),
     "bce_with_logits": (
         F.binary_cross_entropy_with_logits,
         F.binary_cross_entropy_with_logits_backward,
@@ -280,11 +280,11 @@ def test_bce_with_logits_is_finite_for_huge_logits():
 
 def test_regression_losses_name_shape_mismatch_and_non_scalar_dout():
     with pytest.raises(ValueError, match=r"input has shape \(3,\) but target has shape \(4,\)"):
-        F.mse(np.zeros(3), np.zeros(4))
+        F.mse_loss(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match=r"logits has shape \(3,\) but target has shape \(3, 1\)"):
         F.binary_cross_entropy_with_logits(np.zeros(3), np.zeros((3, 1)))
     with pytest.raises(ValueError, match="dout must be a scalar"):
-        F.l1_backward(np.ones(3), np.zeros(3), np.ones(3))
+        F.l1_loss_backward(np.ones(3), np.zeros(3), np.ones(3))
 
 
 # --- cross-entropy -----------------------------------------------------------------------
@@ -368,7 +368,7 @@ def test_cross_entropy_names_bad_class_indices_dtype_and_shapes():
 
 def test_dropout_drops_a_fraction_p_and_scales_survivors_by_one_over_one_minus_p():
     x = np.full(200_000, 3.0)
-    out, mask = F.dropout(x, 0.3, True, np.random.default_rng(0), return_mask=True)
+    out, mask = F.dropout(x, 0.3, True, rng=np.random.default_rng(0), return_mask=True)
     dropped = out == 0
     assert abs(dropped.mean() - 0.3) < 0.01  # binomial std is 0.001
     np.testing.assert_allclose(out[~dropped], 3.0 / 0.7)
@@ -378,18 +378,18 @@ def test_dropout_drops_a_fraction_p_and_scales_survivors_by_one_over_one_minus_p
 
 def test_dropout_backward_is_dout_times_the_forward_mask_and_matches_central_differences(rng):
     x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
-    out, mask = F.dropout(x, 0.4, True, default_rng(7, like=x), return_mask=True)
+    out, mask = F.dropout(x, 0.4, True, rng=default_rng(7, like=x), return_mask=True)
     np.testing.assert_array_equal(F.dropout_backward(dout, mask), dout * mask)
     # Re-seeding makes every call draw the same mask, so dropout is a function of x alone.
-    result = check_gradient(lambda v: F.dropout(v, 0.4, True, default_rng(7, like=v)), x,
+    result = check_gradient(lambda v: F.dropout(v, 0.4, True, rng=default_rng(7, like=v)), x,
                             F.dropout_backward(dout, mask), dout)
     assert result.ok, str(result)
 
 
 def test_dropout_is_the_identity_in_eval_mode_or_with_p_zero(rng):
     x = rng.standard_normal((3, 4))
-    assert F.dropout(x, 0.5, False, rng) is x
-    out, mask = F.dropout(x, 0.0, True, rng, return_mask=True)
+    assert F.dropout(x, 0.5, False, rng=rng) is x
+    out, mask = F.dropout(x, 0.0, True, rng=rng, return_mask=True)
     assert out is x and (mask == 1).all()
     torch_eval = TF.dropout(torch.tensor(x), 0.5, training=False).numpy()
     np.testing.assert_array_equal(F.dropout(x, 0.5, False), torch_eval)
@@ -397,15 +397,15 @@ def test_dropout_is_the_identity_in_eval_mode_or_with_p_zero(rng):
 
 def test_dropout_with_p_one_gives_zeros_like_torch(rng):
     x = rng.standard_normal((3, 4))
-    out, mask = F.dropout(x, 1.0, True, rng, return_mask=True)
+    out, mask = F.dropout(x, 1.0, True, rng=rng, return_mask=True)
     np.testing.assert_array_equal(out, TF.dropout(torch.tensor(x), 1.0, training=True).numpy())
     assert (out == 0).all() and (F.dropout_backward(np.ones_like(x), mask) == 0).all()
 
 
 def test_dropout_with_the_same_seed_draws_the_same_mask_and_keeps_float32():
     x = np.ones((5, 6), dtype=np.float32)
-    a, mask = F.dropout(x, 0.5, True, np.random.default_rng(3), return_mask=True)
-    b = F.dropout(x, 0.5, True, np.random.default_rng(3))
+    a, mask = F.dropout(x, 0.5, True, rng=np.random.default_rng(3), return_mask=True)
+    b = F.dropout(x, 0.5, True, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(a, b)
     assert a.dtype == mask.dtype == np.float32
 
@@ -413,7 +413,7 @@ def test_dropout_with_the_same_seed_draws_the_same_mask_and_keeps_float32():
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_dropout_rejects_a_probability_outside_0_1(p):
     with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]"):
-        F.dropout(np.ones(3), p, True, np.random.default_rng(0))
+        F.dropout(np.ones(3), p, True, rng=np.random.default_rng(0))
 
 
 # --- the GPU path ------------------------------------------------------------------------
@@ -435,5 +435,5 @@ def test_dense_ops_on_cupy_arrays_match_numpy(cupy):
     np.testing.assert_allclose(F.cross_entropy(glogits, gt).get(), F.cross_entropy(logits, target))
     np.testing.assert_allclose(F.cross_entropy_backward(1.0, glogits, gt).get(),
                                F.cross_entropy_backward(1.0, logits, target))
-    out, mask = F.dropout(glogits, 0.5, True, default_rng(0, like=glogits), return_mask=True)
+    out, mask = F.dropout(glogits, 0.5, True, rng=default_rng(0, like=glogits), return_mask=True)
     assert isinstance(out, cupy.ndarray) and isinstance(mask, cupy.ndarray)

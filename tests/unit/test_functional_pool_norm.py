@@ -218,6 +218,44 @@ def test_batch_norm_eval_uses_running_stats_as_constants_like_torch(shape):
         assert_close(ours, theirs)
 
 
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_naive_equals_the_fast_one_in_values_gradients_and_running_stats(seed,
+                                                                                    training):
+    r = rng(100 + seed)
+    ndim = int(r.integers(2, 5))                        # (N, C), (N, C, L) or (N, C, H, W)
+    shape = tuple(int(d) for d in r.integers(2, 6, size=ndim))
+    x = r.standard_normal(shape) * r.uniform(0.5, 3) + r.uniform(-2, 2)
+    mean, var, weight, bias = channel_vectors(shape[1], 200 + seed)
+    if seed % 3 == 0:
+        weight = bias = None                             # no affine part
+    dout = r.standard_normal(shape)
+    fast_stats, naive_stats = (mean.copy(), var.copy()), (mean.copy(), var.copy())
+    opts = {"training": training, "momentum": 0.2, "eps": 1e-3}
+    np.testing.assert_allclose(F.batch_norm_naive(x, *naive_stats, weight, bias, **opts),
+                               F.batch_norm(x, *fast_stats, weight, bias, **opts),
+                               rtol=1e-12, atol=1e-12)
+    for ours, fast in zip(naive_stats, fast_stats, strict=True):
+        np.testing.assert_allclose(ours, fast, rtol=1e-12)
+    naive = F.batch_norm_naive_backward(dout, x, *naive_stats, weight, bias, **opts)
+    fast = F.batch_norm_backward(dout, x, *fast_stats, weight, bias, **opts)
+    for ours, theirs in zip(naive, fast, strict=True):
+        if theirs is None:
+            assert ours is None
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_batch_norm_naive_backward_passes_gradcheck_in_training():
+    x = rng(300).standard_normal((4, 3, 2, 2))
+    _, _, weight, bias = channel_vectors(3, 301)
+    dout = rng(302).standard_normal(x.shape)
+    dx, _, _ = F.batch_norm_naive_backward(dout, x, None, None, weight, bias, training=True)
+    assert check_gradient(
+        lambda v: F.batch_norm_naive(v, None, None, weight, bias, training=True), x, dx,
+        dout).ok
+
+
 def test_batch_norm_without_running_stats_normalises_with_batch_stats():
     x = rng(23).standard_normal((6, 2, 3, 3))
     out = F.batch_norm(x, None, None, training=True)

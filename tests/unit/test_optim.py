@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlcourse import optim
+from dlcourse import nn, optim
+from dlcourse.nn import Parameter
 from dlcourse.optim import lr_scheduler as schedules
 
 torch.set_num_threads(1)
@@ -50,17 +51,17 @@ def split(flat):
 
 
 def run_dlcourse(cls, kwargs, steps=50):
+    """The loop of :func:`run_torch`, line for line: a fresh gradient array every step."""
     grad_fn, start = make_problem()
-    params = [p.copy() for p in start]
-    grads = [np.zeros_like(p) for p in params]
-    opt = cls(params, grads, **kwargs)
+    params = [Parameter(p.copy()) for p in start]
+    opt = cls(params, **kwargs)
     path = []
     for _ in range(steps):
-        for g, new in zip(grads, split(grad_fn(np.concatenate([p.ravel() for p in params]))),
-                          strict=True):
-            g[...] = new
+        flat = np.concatenate([p.data.ravel() for p in params])
+        for p, new in zip(params, split(grad_fn(flat)), strict=True):
+            p.grad = new
         opt.step()
-        path.append(np.concatenate([p.ravel() for p in params]))
+        path.append(np.concatenate([p.data.ravel() for p in params]))
     return np.array(path)
 
 
@@ -126,47 +127,83 @@ def test_optimiser_trajectory_matches_torch_for_50_steps(torch_float64, ours, th
 @pytest.mark.parametrize("cls", [optim.SGD, optim.AdaGrad, optim.RMSProp, optim.Adam,
                                  optim.AdaMax, optim.NAdam])
 def test_step_updates_the_same_arrays_in_place_and_keeps_float32(cls):
-    p = np.ones((2, 3), dtype=np.float32)
-    g = np.full((2, 3), 0.5, dtype=np.float32)
-    opt = cls([p], [g], lr=0.1)
+    p = Parameter(np.ones((2, 3), dtype=np.float32))
+    values = p.data
+    opt = cls([p], lr=0.1)
+    p.grad = g = np.full((2, 3), 0.5, dtype=np.float32)
     opt.step()
-    assert opt.params[0] is p and p.dtype == np.float32
-    assert np.all(p < 1)
+    assert p.data is values and p.dtype == np.float32
+    assert np.all(values < 1)
     np.testing.assert_array_equal(g, 0.5)  # gradients are read, never written
 
 
-def test_zero_grad_clears_gradients_in_place():
-    p, g = np.ones(3), np.array([1.0, 2.0, 3.0])
-    opt = optim.SGD([p], [g], lr=0.1)
+def test_zero_grad_forgets_the_gradients_and_step_then_leaves_the_parameter_alone():
+    p = Parameter(np.ones(3))
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = np.array([1.0, 2.0, 3.0])
     opt.zero_grad()
-    assert opt.grads[0] is g and np.all(g == 0)
+    assert p.grad is None
+    opt.step()
+    np.testing.assert_array_equal(p.data, 1.0)
+
+
+def test_rebinding_a_gradient_between_backward_and_step_still_trains():
+    # The optimiser reads p.grad when it steps: an array put there by hand (clipped,
+    # say) is the one used -- it cannot keep updating from an old array it held on to.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    model = nn.Linear(3, 1, rng=0, dtype="float64")
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.MSELoss()
+    first = None
+    for _ in range(100):
+        loss = float(loss_fn(model(X), y[:, None]))
+        first = loss if first is None else first
+        opt.zero_grad()
+        model.backward(loss_fn.backward())
+        w = model.weight
+        computed = w.grad
+        w.grad = np.clip(computed, -0.5, 0.5)               # a new array
+        assert w.grad is not computed
+        before = w.data.copy()
+        opt.step()
+        np.testing.assert_allclose(w.data, before - 0.1 * w.grad, rtol=1e-12)  # seen
+    assert loss < 1e-3 * first
 
 
 def test_changing_lr_changes_the_next_step():
-    p, g = np.zeros(1), np.ones(1)
-    opt = optim.SGD([p], [g], lr=0.1)
+    p = Parameter(np.zeros(1))
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = np.ones(1)
     opt.step()
     opt.lr = 0.01
     opt.step()
-    assert p[0] == pytest.approx(-0.11, rel=1e-12)
+    assert p.data[0] == pytest.approx(-0.11, rel=1e-12)
 
 
 @pytest.mark.parametrize(
     ("call", "error", "message"),
-    [(lambda: optim.SGD([np.zeros(2)], [], lr=0.1), ValueError, "1 params but 0 grads"),
-     (lambda: optim.SGD([np.zeros(2)], [np.zeros(3)], lr=0.1), ValueError,
-      r"params\[0\] has shape \(2,\) but grads\[0\] has shape \(3,\)"),
-     (lambda: optim.SGD([np.zeros(2, dtype=int)], [np.zeros(2)], lr=0.1), TypeError,
+    [(lambda: optim.SGD([], lr=0.1), ValueError, "empty list of parameters"),
+     (lambda: optim.SGD([np.zeros(2)], lr=0.1), TypeError,
+      r"params\[0\] must be a dlcourse.nn.Parameter .* got ndarray"),
+     (lambda: optim.SGD([Parameter(np.zeros(2, dtype=int))], lr=0.1), TypeError,
       "floating dtype"),
-     (lambda: optim.Adam([np.zeros(2)], [np.zeros(2)], lr=-1.0), ValueError, "lr must be"),
-     (lambda: optim.Adam([np.zeros(2)], [np.zeros(2)], betas=(0.9, 1.0)), ValueError,
+     (lambda: optim.Adam([Parameter(np.zeros(2))], lr=-1.0), ValueError, "lr must be"),
+     (lambda: optim.Adam([Parameter(np.zeros(2))], betas=(0.9, 1.0)), ValueError,
       r"betas\[1\] must be in"),
-     (lambda: optim.SGD([np.zeros(2)], [np.zeros(2)], nesterov=True), ValueError,
+     (lambda: optim.SGD([Parameter(np.zeros(2))], nesterov=True), ValueError,
       "Nesterov momentum requires")],
 )
 def test_bad_arguments_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_a_gradient_of_the_wrong_shape_is_refused_when_it_is_assigned():
+    p = Parameter(np.zeros(2))
+    with pytest.raises(ValueError, match=r"grad has shape \(3,\) but the parameter has shape"):
+        p.grad = np.zeros(3)
 
 
 def test_trajectory_matches_a_hand_written_loop_and_starts_at_start():
@@ -176,13 +213,13 @@ def test_trajectory_matches_a_hand_written_loop_and_starts_at_start():
 
     start = np.array([-1.5, 2.0])
     path = optim.trajectory(grad_fn, start, functools.partial(optim.Adam, lr=0.05), steps=30)
-    x, g = start.copy(), np.zeros(2)
-    opt = optim.Adam([x], [g], lr=0.05)
-    expected = [x.copy()]
+    x = Parameter(start.copy())
+    opt = optim.Adam([x], lr=0.05)
+    expected = [x.data.copy()]
     for _ in range(30):
-        g[...] = grad_fn(x)
+        x.grad = grad_fn(x.data)
         opt.step()
-        expected.append(x.copy())
+        expected.append(x.data.copy())
     assert path.shape == (31, 2)
     np.testing.assert_array_equal(path, np.array(expected))
     np.testing.assert_array_equal(start, [-1.5, 2.0])  # the caller's start is not moved
@@ -190,14 +227,14 @@ def test_trajectory_matches_a_hand_written_loop_and_starts_at_start():
 
 def test_trajectory_of_gradient_descent_on_a_bowl_converges_to_its_bottom():
     path = optim.trajectory(lambda x: x - 3.0, [0.0, 10.0],
-                            lambda p, g: optim.SGD(p, g, lr=0.5), steps=40)
+                            lambda params: optim.SGD(params, lr=0.5), steps=40)
     np.testing.assert_allclose(path[-1], [3.0, 3.0], atol=1e-9)
 
 
 # --- learning-rate schedules -----------------------------------------------------------------
 
 def _lr_sequences(ours_factory, theirs_factory, metrics):
-    ours_opt = optim.SGD([np.zeros(1)], [np.zeros(1)], lr=0.1)
+    ours_opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1)
     theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     ours, theirs = ours_factory(ours_opt), theirs_factory(theirs_opt)
     ours_lrs, theirs_lrs = [], []
@@ -257,6 +294,6 @@ def test_reduce_lr_on_plateau_matches_torch_on_a_scripted_loss(kwargs):
 
 
 def test_reduce_lr_on_plateau_rejects_a_growing_factor():
-    opt = optim.SGD([np.zeros(1)], [np.zeros(1)], lr=0.1)
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1)
     with pytest.raises(ValueError, match="factor must be in"):
         schedules.ReduceLROnPlateau(opt, factor=2.0)

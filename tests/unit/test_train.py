@@ -32,7 +32,7 @@ def test_mlp_learns_the_rings_to_over_95_percent():
     X, y = rings(300, seed=0)
     X_val, y_val = rings(200, seed=1)
     model = mlp()
-    opt = optim.Adam(model.params(), model.grads(), lr=0.05)
+    opt = optim.Adam(model.parameters(), lr=0.05)
     history = fit(model, CrossEntropyLoss(), opt, (X, y), (X_val, y_val), epochs=30,
                   batch_size=32, seed=0, progress=False)
     assert history.val_metrics["accuracy"][-1] > 0.95
@@ -46,7 +46,7 @@ def test_fit_takes_the_same_steps_as_a_torch_loop_over_the_same_batches():
     model, theirs = mlp(dtype="float64"), torch.nn.Sequential(
         torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2)).double()
     nn.load_torch_state(model, theirs)
-    opt = optim.SGD(model.params(), model.grads(), lr=0.1, momentum=0.9)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     history = fit(model, CrossEntropyLoss(), opt, (X, y), epochs=3, batch_size=7, seed=5,
                   progress=False)
     rng = np.random.default_rng(5)  # fit shuffles with numpy's generator of this seed
@@ -100,7 +100,7 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_epoch():
     X, y = regression_data()
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
     loss = ScriptedValidationLoss(model, [1.0, 0.8, 0.6, 0.7, 0.65, 0.9, 0.1, 0.1])
-    opt = optim.SGD(model.params(), model.grads(), lr=0.05)
+    opt = optim.SGD(model.parameters(), lr=0.05)
     val = (X[:VAL_SIZE], y[:VAL_SIZE])
     history = fit(model, loss, opt, (X, y), val, epochs=8, batch_size=8, seed=0,
                   early_stopping_patience=3, metrics=(), progress=False)
@@ -117,18 +117,18 @@ def test_without_early_stopping_the_last_parameters_are_kept():
     X, y = regression_data()
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
     loss = ScriptedValidationLoss(model, [1.0, 0.5, 0.9])
-    opt = optim.SGD(model.params(), model.grads(), lr=0.05)
+    opt = optim.SGD(model.parameters(), lr=0.05)
     val = (X[:VAL_SIZE], y[:VAL_SIZE])
     history = fit(model, loss, opt, (X, y), val, epochs=3, batch_size=8, metrics=(),
                   progress=False)
     assert history.best_epoch == 1 and not history.stopped_early
-    np.testing.assert_array_equal(model[0].weight, loss.snapshots[-1]["0.weight"])
+    np.testing.assert_array_equal(model[0].weight.data, loss.snapshots[-1]["0.weight"])
 
 
 def test_history_has_one_entry_per_epoch():
     X, y = rings(60)
     model = mlp()
-    opt = optim.SGD(model.params(), model.grads(), lr=0.1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
     with_val = fit(model, CrossEntropyLoss(), opt, (X, y), (X, y), epochs=4, batch_size=16,
                    progress=False)
     assert isinstance(with_val, History) and len(with_val) == 4
@@ -144,7 +144,7 @@ def test_same_seed_gives_the_same_run_and_another_seed_another():
 
     def run(seed):
         model = mlp()
-        opt = optim.SGD(model.params(), model.grads(), lr=0.1, momentum=0.9)
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         history = fit(model, CrossEntropyLoss(), opt, (X, y), epochs=3, batch_size=10,
                       seed=seed, progress=False)
         return history.train_loss, model.state_dict()
@@ -158,11 +158,11 @@ def test_same_seed_gives_the_same_run_and_another_seed_another():
 def test_schedules_are_stepped_once_per_epoch_and_plateau_gets_the_val_loss():
     X, y = regression_data()
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
-    opt = optim.SGD(model.params(), model.grads(), lr=0.1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
     history = fit(model, MSELoss(), opt, (X, y), epochs=5, batch_size=8, metrics=(),
                   schedule=schedules.StepLR(opt, step_size=2, gamma=0.5), progress=False)
     assert history.lr == [0.1, 0.1, 0.05, 0.05, 0.025]
-    opt = optim.SGD(model.params(), model.grads(), lr=0.1)
+    opt = optim.SGD(model.parameters(), lr=0.1)
     loss = ScriptedValidationLoss(model, [1.0, 1.0, 1.0, 1.0])
     val = (X[:VAL_SIZE], y[:VAL_SIZE])
     fit(model, loss, opt, (X, y), val, epochs=4, batch_size=8, metrics=(),
@@ -193,7 +193,7 @@ def test_evaluate_reports_loss_and_metrics_by_name():
 def test_fit_restores_the_models_mode():
     X, y = regression_data()
     model = nn.Sequential(nn.Linear(3, 1, rng=0)).eval()
-    opt = optim.SGD(model.params(), model.grads(), lr=0.01)
+    opt = optim.SGD(model.parameters(), lr=0.01)
     fit(model, MSELoss(), opt, (X, y), (X, y), epochs=1, metrics=(), progress=False)
     assert not model.training
 
@@ -201,7 +201,7 @@ def test_fit_restores_the_models_mode():
 def test_progress_bar_runs(capsys):
     X, y = regression_data()
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
-    opt = optim.SGD(model.params(), model.grads(), lr=0.01)
+    opt = optim.SGD(model.parameters(), lr=0.01)
     fit(model, MSELoss(), opt, (X, y), epochs=2, metrics=(), progress=True)
     assert "training" in capsys.readouterr().err
 
@@ -223,7 +223,7 @@ def test_accuracy_of_class_scores_and_of_binary_logits():
 def test_bad_arguments_raise_clear_errors(kwargs, message):
     X, y = regression_data()
     model = nn.Sequential(nn.Linear(3, 1, rng=0))
-    opt = optim.SGD(model.params(), model.grads(), lr=0.01)
+    opt = optim.SGD(model.parameters(), lr=0.01)
     arguments = {"train_data": (X, y), "epochs": 1, "progress": False, **kwargs}
     with pytest.raises(ValueError, match=message):
         fit(model, MSELoss(), opt, **arguments)
@@ -243,14 +243,31 @@ def built_on_gpu(build):
 @pytest.mark.parametrize("data_on_gpu", [True, False], ids=["gpu-data", "host-data"])
 def test_fit_trains_a_model_on_the_gpu(cupy, data_on_gpu):
     model = built_on_gpu(mlp)
-    assert isinstance(model[0].weight, cupy.ndarray)
+    assert isinstance(model[0].weight.data, cupy.ndarray)
     X, y = rings(200)
     if data_on_gpu:
         X, y = cupy.asarray(X), cupy.asarray(y)      # else fit moves them to the model
-    opt = optim.Adam(model.params(), model.grads(), lr=0.05)
+    opt = optim.Adam(model.parameters(), lr=0.05)
     history = fit(model, CrossEntropyLoss(), opt, (X, y), (X, y), epochs=20, batch_size=32,
                   seed=0, progress=False)
     assert history.val_metrics["accuracy"][-1] > 0.95
+
+
+def test_the_backend_not_the_generator_decides_where_new_arrays_live(cupy):
+    layer = built_on_gpu(lambda: nn.Linear(2, 3, rng=np.random.default_rng(0)))   # host rng
+    assert isinstance(layer.weight.data, cupy.ndarray)
+    host = nn.Linear(2, 3, rng=cupy.random.default_rng(0))                       # GPU rng
+    assert isinstance(host.weight.data, np.ndarray)
+    x = cupy.ones((4, 3), dtype=cupy.float32)
+    out, mask = nn.functional.dropout(x, 0.5, True, rng=np.random.default_rng(0),
+                                      return_mask=True)
+    assert isinstance(out, cupy.ndarray) and isinstance(mask, cupy.ndarray)   # x's device
+
+
+def test_a_gradient_on_the_other_device_is_refused_when_it_is_assigned(cupy):
+    p = nn.Parameter(cupy.zeros(2))
+    with pytest.raises(ValueError, match="GPU and in host memory were mixed"):
+        p.grad = np.zeros(2)
 
 
 def test_a_module_places_arrays_where_its_parameters_live(cupy):

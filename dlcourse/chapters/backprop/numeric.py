@@ -173,7 +173,7 @@ class CallCounter:
 def _loss_and_cache(w, x, y):
     """Forward pass of linear regression: the MSE, and the cache (prediction) for backward."""
     z = F.linear(x, w)
-    return F.mse(z, y), z
+    return F.mse_loss(z, y), z
 
 
 def _loss(w, x, y):
@@ -182,7 +182,7 @@ def _loss(w, x, y):
 
 def _loss_backward(z, w, x, y):
     """Backward pass from the cache; the upstream gradient at the loss is 1."""
-    return F.linear_backward(F.mse_backward(1.0, z, y), x, w)[1]
+    return F.linear_backward(F.mse_loss_backward(1.0, z, y), x, w)[1]
 
 
 @dataclass(frozen=True)

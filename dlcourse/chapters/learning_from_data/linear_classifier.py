@@ -206,7 +206,7 @@ class SoftmaxClassifier(_GradientDescentModel):
 
     def predict_proba(self, X):
         """Softmax of the class scores, ``(n, C)``; rows sum to 1."""
-        return F.softmax(self.decision_function(X), axis=1)
+        return F.softmax(self.decision_function(X), dim=1)
 
     def predict(self, X):
         """The class with the largest score, ``(n,)``."""

@@ -95,7 +95,7 @@ def train_one_epoch(model, loss_fn, optimizer, X, y, batches) -> list[float]:
     model : dlcourse.nn.Module
     loss_fn : e.g. ``dlcourse.nn.CrossEntropyLoss()``
     optimizer : dlcourse.optim.Optimizer
-        Built on ``model.params()`` and ``model.grads()``.
+        Built on ``model.parameters()``.
     X, y : arrays
         Training inputs ``(N, ...)`` and targets ``(N,)``.
     batches : sequence of int arrays
@@ -108,8 +108,8 @@ def train_one_epoch(model, loss_fn, optimizer, X, y, batches) -> list[float]:
         idx = xp.asarray(idx)
         loss = loss_fn(model(X[idx]), y[idx])   # forward pass and loss
         optimizer.zero_grad()                   # gradients accumulate: clear them first
-        model.backward(loss_fn.backward())      # backward pass: dL/dparams into grads()
-        optimizer.step()                        # update the parameters in place
+        model.backward(loss_fn.backward())      # backward pass: dL/dp into every p.grad
+        optimizer.step()                        # p.data -= ... from p.grad, in place
         losses.append(float(loss))
     return losses
 
@@ -212,11 +212,9 @@ def compare_optimizers_on_digits(optimizers: Sequence[str] = tuple(OPTIMIZERS), 
             torch.manual_seed(seed)
             twin = torch.nn.Sequential(torch.nn.Linear(64, hidden), torch.nn.ReLU(),
                                        torch.nn.Linear(hidden, 10))
-            model = nn.Sequential(nn.Linear(64, hidden, dtype="float64"), nn.ReLU(),
-                                  nn.Linear(hidden, 10, dtype="float64"))
+            model = nn.mlp(64, [hidden], 10, dtype="float64")
             nn.load_torch_state(model, twin)  # the same starting point
-            ours = make_optimizer(name, model.params(), model.grads(), lr=rates[name],
-                                  beta=beta)
+            ours = make_optimizer(name, model.parameters(), lr=rates[name], beta=beta)
             theirs = _torch_optimizer(name, twin.parameters(), lr=rates[name], beta=beta)
             loss_fn = nn.CrossEntropyLoss()
             log = {key: [] for key in ("e", "t", "e_train", "t_train", "e_val", "t_val",

@@ -62,8 +62,8 @@ def regression_loss_curves(residuals=None) -> dict:
     n = r.size  # the engine's losses are means: scale their gradients back to one sample
     return {
         "r": r,
-        "MSE (L2)": (r * r, n * F.mse_backward(np.float64(1.0), r, zero)),
-        "L1": (np.abs(r), n * F.l1_backward(np.float64(1.0), r, zero)),
+        "MSE (L2)": (r * r, n * F.mse_loss_backward(np.float64(1.0), r, zero)),
+        "L1": (np.abs(r), n * F.l1_loss_backward(np.float64(1.0), r, zero)),
     }
 
 
@@ -102,7 +102,7 @@ def best_constant(targets, loss: str, *, step: float = 0.01) -> float:
     >>> best_constant(targets, "mse"), best_constant(targets, "l1")
     (6.0, 3.0)
     """
-    losses = {"mse": F.mse, "l1": F.l1}
+    losses = {"mse": F.mse_loss, "l1": F.l1_loss}
     if loss not in losses:
         raise ValueError(f"loss must be 'mse' or 'l1', got {loss!r}")
     t = np.asarray(targets, dtype=float)
@@ -123,7 +123,7 @@ def gaussian_nll(prediction, target, *, sigma: float = 1.0):
     check_positive(sigma, "sigma")
     y, t = np.asarray(prediction, float), np.asarray(target, float)
     density = np.exp(-((t - y) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)
-    return (float(-np.mean(np.log(density))), float(F.mse(y, t)),
+    return (float(-np.mean(np.log(density))), float(F.mse_loss(y, t)),
             0.5 * math.log(2 * math.pi * sigma**2))
 
 
@@ -141,7 +141,7 @@ def laplace_nll(prediction, target, *, b: float = 1.0):
     check_positive(b, "b")
     y, t = np.asarray(prediction, float), np.asarray(target, float)
     density = np.exp(-np.abs(t - y) / b) / (2 * b)
-    return float(-np.mean(np.log(density))), float(F.l1(y, t)), math.log(2 * b)
+    return float(-np.mean(np.log(density))), float(F.l1_loss(y, t)), math.log(2 * b)
 
 
 def bernoulli_nll(logits, target):
@@ -173,5 +173,5 @@ def categorical_nll(logits, target):
     (0.0659, 0.0659)
     """
     z, t = np.asarray(logits, float), np.asarray(target)
-    p = F.softmax(z, axis=1)
+    p = F.softmax(z, dim=1)
     return float(-np.mean(np.log(p[np.arange(len(t)), t]))), float(F.cross_entropy(z, t))

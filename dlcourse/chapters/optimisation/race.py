@@ -64,14 +64,14 @@ __all__ = [
 # Each optimiser of the race by name; ``beta`` is the momentum (the first-moment decay
 # for the Adam family) and is not used by SGD, AdaGrad and RMSProp.
 OPTIMIZERS = {
-    "SGD": lambda p, g, lr, beta: optim.SGD(p, g, lr=lr),
-    "Momentum": lambda p, g, lr, beta: optim.SGD(p, g, lr=lr, momentum=beta),
-    "Nesterov": lambda p, g, lr, beta: optim.SGD(p, g, lr=lr, momentum=beta, nesterov=True),
-    "AdaGrad": lambda p, g, lr, beta: optim.AdaGrad(p, g, lr=lr),
-    "RMSProp": lambda p, g, lr, beta: optim.RMSProp(p, g, lr=lr),
-    "Adam": lambda p, g, lr, beta: optim.Adam(p, g, lr=lr, betas=(beta, 0.999)),
-    "AdaMax": lambda p, g, lr, beta: optim.AdaMax(p, g, lr=lr, betas=(beta, 0.999)),
-    "NAdam": lambda p, g, lr, beta: optim.NAdam(p, g, lr=lr, betas=(beta, 0.999)),
+    "SGD": lambda params, lr, beta: optim.SGD(params, lr=lr),
+    "Momentum": lambda params, lr, beta: optim.SGD(params, lr=lr, momentum=beta),
+    "Nesterov": lambda params, lr, beta: optim.SGD(params, lr=lr, momentum=beta, nesterov=True),
+    "AdaGrad": lambda params, lr, beta: optim.AdaGrad(params, lr=lr),
+    "RMSProp": lambda params, lr, beta: optim.RMSProp(params, lr=lr),
+    "Adam": lambda params, lr, beta: optim.Adam(params, lr=lr, betas=(beta, 0.999)),
+    "AdaMax": lambda params, lr, beta: optim.AdaMax(params, lr=lr, betas=(beta, 0.999)),
+    "NAdam": lambda params, lr, beta: optim.NAdam(params, lr=lr, betas=(beta, 0.999)),
 }
 
 
@@ -93,15 +93,15 @@ def _lr_for(lr, name: str) -> float:
     return float(value)
 
 
-def make_optimizer(name: str, params, grads, *, lr: float, beta: float = 0.9):
-    """The optimiser called ``name`` (a key of :data:`OPTIMIZERS`) on ``params``/``grads``.
+def make_optimizer(name: str, params, *, lr: float, beta: float = 0.9):
+    """The optimiser called ``name`` (a key of :data:`OPTIMIZERS`) on ``params``.
 
     >>> import numpy as np
-    >>> make_optimizer("Nesterov", [np.zeros(2)], [np.zeros(2)], lr=0.1)
+    >>> make_optimizer("Nesterov", [nn.Parameter(np.zeros(2))], lr=0.1)
     SGD(1 params, lr=0.1, momentum=0.9, dampening=0.0, nesterov=True, weight_decay=0.0)
     """
     (name,) = check_names([name])
-    return OPTIMIZERS[name](params, grads, lr, beta)
+    return OPTIMIZERS[name](params, lr, beta)
 
 
 # --- races on a surface ------------------------------------------------------------------
@@ -215,13 +215,13 @@ def basins(surface, *, optimizer: str = "SGD", lr: float = 0.1, beta: float = 0.
     surface = get_surface(surface)
     x0, x1, y0, y1 = surface.extent
     X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    p = np.stack([X.ravel(), Y.ravel()], axis=-1)
-    g = np.zeros_like(p)
-    opt = make_optimizer(optimizer, [p], [g], lr=lr, beta=beta)
+    points = nn.Parameter(np.stack([X.ravel(), Y.ravel()], axis=-1))   # all starts at once
+    opt = make_optimizer(optimizer, [points], lr=lr, beta=beta)
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
-            g[...] = surface.gradient(p)
+            points.grad = surface.gradient(points.data)
             opt.step()
+    p = points.data
     minima = np.array(surface.minima()).reshape(-1, 2)
     distance = np.linalg.norm(p[:, None, :] - minima[None, :, :], axis=-1)  # (n*n, minima)
     nearest = np.argmin(np.nan_to_num(distance, nan=np.inf), axis=1)
@@ -317,14 +317,13 @@ def gd_steps_needed(condition_number: float, *, lr: float | None = None, tol: fl
     """
     lr = 2 / (1 + condition_number) if lr is None else lr
     surface = quadratic(condition_number)
-    p = np.array(start, dtype=float)
-    g = np.zeros_like(p)
-    opt = optim.SGD([p], [g], lr=lr)
-    target = tol * np.linalg.norm(p)
+    p = nn.Parameter(np.array(start, dtype=float))
+    opt = optim.SGD([p], lr=lr)
+    target = tol * np.linalg.norm(p.data)
     for k in range(1, max_steps + 1):
-        g[...] = surface.gradient(p)
+        p.grad = surface.gradient(p.data)
         opt.step()
-        norm = np.linalg.norm(p)
+        norm = np.linalg.norm(p.data)
         if norm <= target:
             return k
         if not np.isfinite(norm):
@@ -362,20 +361,20 @@ def adam_first_steps(grads, *, lr: float = 0.1, betas=(0.9, 0.999), eps: float =
     """
     b1, b2 = betas
     m = v = 0.0
-    p, g = np.zeros(1), np.zeros(1)
-    adam = optim.Adam([p], [g], lr=lr, betas=betas, eps=eps)
+    p = nn.Parameter(np.zeros(1))
+    adam = optim.Adam([p], lr=lr, betas=betas, eps=eps)
     rows = []
     for t, grad in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad * grad
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
-        before = float(p[0])
-        g[0] = grad
+        before = float(p.data[0])
+        p.grad = np.array([grad], dtype=float)
         adam.step()
         rows.append({"t": t, "g": float(grad), "m": m, "v": v, "m_hat": m_hat, "v_hat": v_hat,
                      "step": lr * m_hat / (math.sqrt(v_hat) + eps),
                      "step_uncorrected": lr * m / (math.sqrt(v) + eps),
-                     "step_optim": before - float(p[0])})
+                     "step_optim": before - float(p.data[0])})
     return rows
 
 
@@ -413,25 +412,17 @@ def lr_curve(make_schedule, *, epochs: int, lr: float = 0.1, metrics=None) -> li
 
 # --- vanishing and exploding gradients: not the learning rate ----------------------------
 
-_ACTIVATIONS = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}
-
-
 def _deep_net(depth, activation, init_scale, width, seed):
     """``depth`` x (Linear(width, width) + activation), then Linear(width, 10); a batch."""
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(_ACTIVATIONS)}, "
-                         f"got {activation!r}")
     if int(depth) != depth or depth < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    hidden = nn.mlp(width, [width] * int(depth), None, activation=activation, dtype="float64")
     rng = np.random.default_rng(seed)
-    layers = []
-    for _ in range(depth):
-        linear = nn.Linear(width, width, dtype="float64")
-        linear.weight[...] = asarray(rng.standard_normal((width, width)) * init_scale
-                                     / math.sqrt(width))
-        linear.bias[...] = 0
-        layers += [linear, _ACTIVATIONS[activation]()]
-    net = nn.Sequential(*layers, nn.Linear(width, 10, rng=seed, dtype="float64"))
+    for linear in hidden.layers[::2]:
+        linear.weight.data[...] = asarray(rng.standard_normal((width, width)) * init_scale
+                                          / math.sqrt(width))
+        linear.bias.data[...] = 0
+    net = nn.Sequential(*hidden, nn.Linear(width, 10, rng=seed, dtype="float64"))
     return net, asarray(rng.standard_normal((64, width))), asarray(rng.integers(0, 10, 64))
 
 
@@ -440,7 +431,7 @@ def _hidden_grad_norms(net, loss_fn, x, target):
     loss_fn(net(x), target)
     net.zero_grad()
     net.backward(loss_fn.backward())
-    return [float(np.linalg.norm(to_numpy(layer.weight_grad))) for layer in net.layers[:-1:2]]
+    return [float(np.linalg.norm(to_numpy(layer.weight.grad))) for layer in net.layers[:-1:2]]
 
 
 def gradient_norms_at_init(depth: int, *, activation: str = "tanh", init_scale: float = 1.0,
@@ -490,7 +481,7 @@ def gradient_norms_during_training(depth: int, *, lr: float, steps: int = 10,
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     net, x, target = _deep_net(depth, activation, init_scale, width, seed)
-    loss_fn, opt = nn.CrossEntropyLoss(), optim.SGD(net.params(), net.grads(), lr=lr)
+    loss_fn, opt = nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=lr)
     rows = []
     for _ in range(steps + 1):
         rows.append(_hidden_grad_norms(net, loss_fn, x, target))

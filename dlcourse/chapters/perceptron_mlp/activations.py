@@ -29,7 +29,7 @@ from dlcourse.backend import array_module, default_rng, to_numpy
 from dlcourse.nn import functional as F
 
 __all__ = [
-    "ACTIVATIONS",
+    "ACTIVATION_FORMULAS",
     "Activation",
     "activation_curves",
     "activation_table",
@@ -87,7 +87,7 @@ class Activation:
     derivative: Callable
 
 
-ACTIVATIONS: dict[str, Activation] = {
+ACTIVATION_FORMULAS: dict[str, Activation] = {
     a.name: a for a in (
         Activation("threshold", r"H(x) = 1 \text{ if } x \geq 0 \text{ else } 0",
                    threshold, _zero_derivative),
@@ -105,13 +105,17 @@ ACTIVATIONS: dict[str, Activation] = {
                    r"\alpha \approx 1.6733", F.selu, _from_backward(F.selu_backward)),
     )
 }
-"""Every elementwise activation of the chapter, by name."""
+"""Every elementwise activation of the chapter by name, as mathematics: formula, f and f'.
+
+The layers of the same names are :data:`dlcourse.nn.ACTIVATIONS`; threshold and signum
+have no layer (their derivative is 0: nothing to learn through them)."""
 
 
 def _lookup(name: str) -> Activation:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
+    if name not in ACTIVATION_FORMULAS:
+        raise ValueError(f"unknown activation {name!r}: choose one of "
+                         f"{', '.join(ACTIVATION_FORMULAS)}")
+    return ACTIVATION_FORMULAS[name]
 
 
 def activation_curves(name: str, x):
@@ -120,7 +124,7 @@ def activation_curves(name: str, x):
     Parameters
     ----------
     name : str
-        A key of :data:`ACTIVATIONS`: threshold, signum, sigmoid, tanh, relu, leaky_relu,
+        A key of :data:`ACTIVATION_FORMULAS`: threshold, signum, sigmoid, tanh, relu, leaky_relu,
         elu, selu.
     x : ndarray, shape (...), float
 
@@ -158,7 +162,7 @@ def activation_table(*, seed=0) -> list[dict]:
     z = np.random.default_rng(seed).standard_normal(100_000)
     zero = np.zeros(1)
     rows = []
-    for name, act in ACTIVATIONS.items():
+    for name, act in ACTIVATION_FORMULAS.items():
         rows.append({
             "name": name,
             "f(0)": float(act.forward(zero)[0]),
@@ -212,7 +216,7 @@ def softmax_jacobian(z):
     check_array(z, "z", ndim=1, floating=True)
     xp = array_module(z)
     eye = xp.eye(z.shape[0], dtype=z.dtype)
-    return F.softmax_backward(eye, xp.broadcast_to(z, eye.shape), axis=-1)
+    return F.softmax_backward(eye, xp.broadcast_to(z, eye.shape), dim=-1)
 
 
 def next_layer_weight_gradients(activation: str, *, n_samples=500, n_inputs=2, seed=0):
@@ -227,7 +231,7 @@ def next_layer_weight_gradients(activation: str, *, n_samples=500, n_inputs=2, s
     Parameters
     ----------
     activation : str
-        A key of :data:`ACTIVATIONS`.
+        A key of :data:`ACTIVATION_FORMULAS`.
     n_samples, n_inputs : int, keyword-only
     seed : int, keyword-only
 

@@ -30,88 +30,53 @@ import numpy as np
 
 from dlcourse import nn
 from dlcourse._validate import check_array, check_non_negative, check_positive
-from dlcourse.backend import array_module, default_rng, to_numpy
+from dlcourse.backend import array_module, to_numpy
 from dlcourse.data import moons, xor_truth_table
 from dlcourse.nn import functional as F
 from dlcourse.optim import SGD
 
 __all__ = [
-    "ACTIVATION_LAYERS",
     "DecisionGrid",
     "MLPRun",
     "decision_grid",
     "dead_unit_fraction",
     "dying_relu_demo",
     "hidden_unit_spread",
-    "make_mlp",
     "rnn_forward",
+    "start_weights",
     "train_mlp",
     "train_xor_mlp",
 ]
 
-ACTIVATION_LAYERS = {
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "identity": None,   # no activation: the whole net collapses to one linear map
-}
-"""Hidden-layer activations an MLP can use, by name (``identity`` = none)."""
-
-
-def make_mlp(in_features, hidden_sizes, out_features, *, activation="tanh", init_scale=1.0,
-             init_constant=None, seed=0, dtype="float32", like=None):
-    """An MLP ``Linear -> act -> ... -> Linear`` as an :class:`dlcourse.nn.Sequential`.
+def start_weights(net, *, init_scale=1.0, init_constant=None):
+    """Move an MLP's starting point: scale PyTorch's initial weights, or make them constant.
 
     Parameters
     ----------
-    in_features, out_features : int
-    hidden_sizes : sequence of int
-        Width of each hidden layer; ``()`` gives a single linear layer.
-    activation : str, keyword-only
-        A key of :data:`ACTIVATION_LAYERS`.
+    net : nn.Sequential, e.g. from :func:`dlcourse.nn.mlp`
     init_scale : float, keyword-only
-        Factor on PyTorch's default initial weights and biases (uniform on
+        Factor on every initial weight and bias (PyTorch's default, uniform on
         ``±1/sqrt(fan_in)``): 1 keeps them, 0 starts every parameter at zero.
     init_constant : float, optional, keyword-only
         Start every weight and bias at this one value instead -- the symmetry problem:
         all hidden units of a layer then compute, and keep computing, the same thing.
-    seed : int, keyword-only
-    dtype : keyword-only
-    like : ndarray, optional, keyword-only
-        The parameters are made where this array lives (NumPy or CuPy); on the active
-        backend by default.
 
     Returns
     -------
-    nn.Sequential
+    net, changed in place.
 
     Examples
     --------
-    >>> net = make_mlp(2, [4], 1)
-    >>> [type(layer).__name__ for layer in net], net.num_params()
-    (['Linear', 'Tanh', 'Linear'], 17)
+    >>> net = start_weights(nn.mlp(2, [4], 1, rng=0), init_constant=0.5)
+    >>> {float(v) for p in net.parameters() for v in p.data.ravel()}
+    {0.5}
     """
-    if activation not in ACTIVATION_LAYERS:
-        raise ValueError(f"unknown activation {activation!r}: choose one of "
-                         f"{', '.join(ACTIVATION_LAYERS)}")
     check_non_negative(init_scale, "init_scale")
-    rng = default_rng(seed, like=like)
-    sizes = [in_features, *hidden_sizes]
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        layers.append(nn.Linear(fan_in, fan_out, rng=rng, dtype=dtype))
-        if ACTIVATION_LAYERS[activation] is not None:
-            layers.append(ACTIVATION_LAYERS[activation]())
-    layers.append(nn.Linear(sizes[-1], out_features, rng=rng, dtype=dtype))
-    net = nn.Sequential(*layers)
-    for param in net.params():
+    for param in net.parameters():
         if init_constant is None:
-            param *= init_scale
+            param.data *= init_scale
         else:
-            param[...] = init_constant
+            param.data[...] = init_constant
     return net
 
 
@@ -194,13 +159,13 @@ class MLPRun:
 
     def predict_proba(self, X):
         """Class probabilities, shape ``(n, C)`` (two columns for a one-logit net)."""
-        weight = self.net.params()[0]
-        xp = array_module(weight)                       # compute where the network lives
+        weight = self.net[0].weight
+        xp = array_module(weight.data)                  # compute where the network lives
         logits = self.net(self.net.place(X).astype(weight.dtype, copy=False))
         if logits.shape[1] == 1:
             p = F.sigmoid(logits)
             return xp.concatenate([1 - p, p], axis=1)
-        return F.softmax(logits, axis=1)
+        return F.softmax(logits, dim=1)
 
     def predict(self, X):
         """The most probable class of each row of ``X``, shape ``(n,)``."""
@@ -226,12 +191,12 @@ def train_mlp(X, y, *, hidden_sizes=(4,), activation="tanh", lr=0.5, epochs=500,
     y : ndarray of int, shape (n,), classes ``0 .. C-1``
     hidden_sizes : sequence of int, keyword-only
     activation : str, keyword-only
-        A key of :data:`ACTIVATION_LAYERS`.
+        A key of :data:`dlcourse.nn.ACTIVATIONS`.
     lr, momentum : float, keyword-only
         Of :class:`dlcourse.optim.SGD`.
     epochs : int, keyword-only
     init_scale, init_constant : float, keyword-only
-        See :func:`make_mlp`.
+        See :func:`start_weights`.
     seed : int, keyword-only
     grid_resolution : int or None, keyword-only
         Size of the :class:`DecisionGrid` to compute for 2-D data (None: none).
@@ -256,10 +221,11 @@ def train_mlp(X, y, *, hidden_sizes=(4,), activation="tanh", lr=0.5, epochs=500,
         raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
     check_positive(epochs, "epochs")
     num_classes = max(int(y.max()) + 1, 2)
-    net = make_mlp(X.shape[1], hidden_sizes, 1 if num_classes == 2 else num_classes,
-                   activation=activation, init_scale=init_scale, init_constant=init_constant,
-                   seed=seed, dtype=X.dtype, like=X)
-    optimizer = SGD(net.params(), net.grads(), lr=lr, momentum=momentum)
+    net = nn.mlp(X.shape[1], hidden_sizes, 1 if num_classes == 2 else num_classes,
+                 activation=activation, rng=seed, dtype=X.dtype)
+    start_weights(net, init_scale=init_scale, init_constant=init_constant)
+    X, y = net.place(X, y)                           # the data go where the network lives
+    optimizer = SGD(net.parameters(), lr=lr, momentum=momentum)
     history = array_module(X).empty(epochs, dtype=X.dtype)   # on X's device: no sync per epoch
     for epoch in range(epochs):
         optimizer.zero_grad()
@@ -311,11 +277,12 @@ def hidden_unit_spread(net) -> float:
     ``max_j max |row_j - row_0|``.  It is 0 exactly when every hidden unit is a copy of the
     first -- then the layer computes one feature, however wide it is.
 
-    >>> hidden_unit_spread(make_mlp(2, [3], 1, init_scale=0.0))
+    >>> hidden_unit_spread(start_weights(nn.mlp(2, [3], 1), init_scale=0.0))
     0.0
     """
     first = net[0]
-    units = array_module(first.weight).concatenate([first.weight, first.bias[:, None]], axis=1)
+    w, b = first.weight.data, first.bias.data
+    units = array_module(w).concatenate([w, b[:, None]], axis=1)
     return float(abs(units - units[:1]).max())
 
 
@@ -325,8 +292,8 @@ def dead_unit_fraction(net, X) -> float:
     A dead unit gets zero gradient from every sample, so gradient descent cannot revive it.
 
     >>> import numpy as np
-    >>> net = make_mlp(2, [4], 1, activation="relu")
-    >>> net[0].bias[...] = -100.0                  # pushed far below zero: all dead
+    >>> net = nn.mlp(2, [4], 1, activation="relu")
+    >>> net[0].bias.data[...] = -100.0             # pushed far below zero: all dead
     >>> dead_unit_fraction(net, np.ones((5, 2), dtype=np.float32))
     1.0
     """
@@ -360,10 +327,10 @@ def dying_relu_demo(lr, *, steps=5, hidden=200, seed=0, data=None) -> tuple[floa
     True
     """
     X, y = moons(200, noise=0.1, seed=seed) if data is None else data
-    net = make_mlp(X.shape[1], [hidden], 1, activation="relu", seed=seed, dtype=X.dtype,
-                   like=X)
+    net = nn.mlp(X.shape[1], [hidden], 1, activation="relu", rng=seed, dtype=X.dtype)
+    X, y = net.place(X, y)
     before = dead_unit_fraction(net, X)
-    optimizer = SGD(net.params(), net.grads(), lr=lr)
+    optimizer = SGD(net.parameters(), lr=lr)
     for _ in range(steps):
         optimizer.zero_grad()
         _, dlogits = _loss_and_grad(net(X), y)

@@ -19,8 +19,9 @@ from functools import partial
 import ipywidgets as widgets
 import numpy as np
 
-from dlcourse.chapters.perceptron_mlp.activations import ACTIVATIONS, activation_curves
-from dlcourse.chapters.perceptron_mlp.mlp import ACTIVATION_LAYERS, train_xor_mlp
+from dlcourse import nn
+from dlcourse.chapters.perceptron_mlp.activations import ACTIVATION_FORMULAS, activation_curves
+from dlcourse.chapters.perceptron_mlp.mlp import train_xor_mlp
 from dlcourse.chapters.perceptron_mlp.plots import (
     plot_activation,
     plot_decision_grid,
@@ -76,7 +77,7 @@ def _draw_activation(fig, result):
 def activation_panel(activation="sigmoid", x_max=5.0) -> Panel:
     """Pick an activation and a range of ``x``; see ``f``, ``f'`` and where ``f'`` vanishes."""
     controls = {
-        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+        "activation": widgets.Dropdown(options=list(ACTIVATION_FORMULAS), value=activation,
                                        description="activation"),
         "x_max": widgets.FloatSlider(value=x_max, min=1.0, max=10.0, step=0.5,
                                      description="x range ±"),
@@ -110,7 +111,7 @@ def xor_mlp_panel(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.
     data = xor(100, noise=0.15, seed=0) if data is None else data
     controls = {
         "hidden": widgets.IntSlider(value=hidden, min=1, max=16, description="hidden units"),
-        "activation": widgets.Dropdown(options=list(ACTIVATION_LAYERS), value=activation,
+        "activation": widgets.Dropdown(options=list(nn.ACTIVATIONS), value=activation,
                                        description="activation"),
         "lr": widgets.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1,
                                      description="learning rate"),

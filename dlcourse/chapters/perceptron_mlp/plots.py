@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 
 from dlcourse.backend import to_numpy
-from dlcourse.chapters.perceptron_mlp.activations import ACTIVATIONS, activation_curves
+from dlcourse.chapters.perceptron_mlp.activations import ACTIVATION_FORMULAS, activation_curves
 
 __all__ = [
     "CLASS_COLORS",
@@ -53,14 +53,14 @@ def plot_activation(ax, name, x=None):
     ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
     ax.plot(to_numpy(x), f, color="tab:blue", lw=2, label="f(x)")
     ax.plot(to_numpy(x), df, color="tab:orange", lw=2, ls="--", label="f'(x)")
-    ax.set(title=f"${ACTIVATIONS[name].formula}$", xlabel="x", ylabel="value")
+    ax.set(title=f"${ACTIVATION_FORMULAS[name].formula}$", xlabel="x", ylabel="value")
     ax.legend(loc="upper left", fontsize="small")
     return ax
 
 
 def plot_activations(fig, names=None):
     """Small multiples of :func:`plot_activation` for ``names`` (all activations by default)."""
-    names = list(ACTIVATIONS) if names is None else list(names)
+    names = list(ACTIVATION_FORMULAS) if names is None else list(names)
     cols = min(4, len(names))
     rows = -(-len(names) // cols)
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -184,7 +184,8 @@ def plot_hidden_units(fig, nets, *, title="First-layer hidden units"):
     axes = fig.subplots(1, len(nets), squeeze=False)[0]
     for ax, (label, net) in zip(axes, nets.items(), strict=True):
         layer = net[0]
-        units = np.concatenate([to_numpy(layer.weight), to_numpy(layer.bias)[:, None]], axis=1)
+        units = np.concatenate([to_numpy(layer.weight.data), to_numpy(layer.bias.data)[:, None]],
+                               axis=1)
         limit = max(float(np.abs(units).max()), 1e-12)
         image = ax.imshow(units, cmap="coolwarm", vmin=-limit, vmax=limit, aspect="auto")
         for (i, j), value in np.ndenumerate(units):

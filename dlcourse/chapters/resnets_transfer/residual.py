@@ -10,7 +10,7 @@ Four ideas, each a function or two:
   check on the same weights.
 * **Gradient flow** -- for ``y = F(x) + x`` the chain rule gives
   ``dL/dx = dL/dy (dF/dx + I)``; :func:`residual_gradient_identity` checks it numerically on
-  a from-scratch :class:`dlcourse.zoo.engine.BasicBlock`.
+  a from-scratch :class:`dlcourse.zoo.engine.BasicBlockEngine`.
 * **Block costs** -- :func:`basic_block_params`, :func:`bottleneck_params`,
   :func:`projection_params`.
 * **Sum vs concatenation** -- :func:`skip_sum`, :func:`skip_concat` and
@@ -170,7 +170,7 @@ def residual_gradient_identity(channels: int = 2, size: int = 3, batch: int = 2,
                                seed: int = 0) -> GradientIdentity:
     """Check ``dL/dx = dL/dy (dF/dx + I)`` on a residual block of the from-scratch engine.
 
-    ``F`` is the residual path of :class:`dlcourse.zoo.engine.BasicBlock`
+    ``F`` is the residual path of :class:`dlcourse.zoo.engine.BasicBlockEngine`
     (conv-BN-ReLU-conv-BN, float64, training mode) and ``y = F(x) + x`` is taken *before*
     the final ReLU, so the identity holds exactly.  The upstream gradient ``g = dL/dy`` is
     random.
@@ -179,10 +179,10 @@ def residual_gradient_identity(channels: int = 2, size: int = 3, batch: int = 2,
     >>> r.error_numerical < 1e-6 and r.error_formula < 1e-6
     True
     """
-    from dlcourse.zoo.engine import BasicBlock
+    from dlcourse.zoo.engine import BasicBlockEngine
 
     rng = np.random.default_rng(seed)
-    block = BasicBlock(channels, channels, rng=seed, dtype="float64").train()
+    block = BasicBlockEngine(channels, channels, rng=seed, dtype="float64").train()
     x, g = block.place(rng.standard_normal((batch, channels, size, size)),
                        rng.standard_normal((batch, channels, size, size)))
     xp = array_module(x)

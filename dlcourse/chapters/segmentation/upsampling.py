@@ -203,8 +203,8 @@ def upsample_four_ways(image):
     transposed_w = xp.asarray(bilinear_transposed_kernel(), dtype=image.dtype)[None, None]
     phase_w = xp.asarray(bilinear_phase_kernels(), dtype=image.dtype)
     return {
-        "nearest": F.upsample_nearest(x, 2)[0, 0],
-        "bilinear": F.upsample_bilinear(x, 2)[0, 0],
+        "nearest": F.interpolate(x, 2, mode="nearest")[0, 0],
+        "bilinear": F.interpolate(x, 2, mode="bilinear")[0, 0],
         "transposed": F.conv_transpose2d(x, transposed_w, stride=2, padding=1)[0, 0],
         "pixel shuffle": F.pixel_shuffle(F.conv2d(x, phase_w, padding=1), 2)[0, 0],
     }

@@ -23,7 +23,6 @@ import numpy as np
 
 from dlcourse import data, metrics, nn, optim
 from dlcourse.backend import array_module, to_numpy
-from dlcourse.chapters.training_deep_nets.regularisation import make_mlp
 from dlcourse.nn import CrossEntropyLoss
 from dlcourse.train import fit, predict
 
@@ -123,8 +122,8 @@ def compare_strategies(train, test, *, hidden=(32,), epochs: int = 20, lr: float
         elif strategy == "oversampling":                 # resampled on the host
             X_host, y_host = data.oversample(to_numpy(X), to_numpy(y), seed=seed)
             X_fit, y_fit = array_module(X).asarray(X_host), array_module(y).asarray(y_host)
-        model = make_mlp(X.shape[1], hidden, num_classes, seed=seed)
-        opt = optim.SGD(model.params(), model.grads(), lr=lr, momentum=0.9)
+        model = nn.mlp(X.shape[1], hidden, num_classes, rng=seed)
+        opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
         fit(model, CrossEntropyLoss(weight=weight), opt, (X_fit, y_fit), epochs=epochs,
             batch_size=batch_size, seed=seed, progress=False)
         results[strategy] = _scores(model, X_test, y_test, num_classes)

@@ -17,7 +17,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from dlcourse.chapters.training_deep_nets.plots import plot_signal
-from dlcourse.chapters.training_deep_nets.signal_propagation import ACTIVATIONS, INITS, propagate
+from dlcourse.chapters.training_deep_nets.signal_propagation import (
+    ACTIVATION_CHOICES,
+    INITS,
+    propagate,
+)
 from dlcourse.ui.panel import Panel
 
 __all__ = ["signal_explorer", "signal_panel", "verdict"]
@@ -71,7 +75,7 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
     """Choose depth, activation, init and bias init; see activations and gradients per layer."""
     controls = {
         "depth": widgets.IntSlider(value=depth, min=1, max=30, description="depth"),
-        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+        "activation": widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=activation,
                                        description="activation"),
         "init": widgets.Dropdown(options=list(INITS), value=init, description="init"),
         "bias_init": widgets.FloatSlider(value=bias_init, min=0.0, max=0.5, step=0.05,

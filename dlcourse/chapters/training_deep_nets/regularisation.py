@@ -32,7 +32,6 @@ __all__ = [
     "dropout_expectation",
     "dropout_mlp_outputs",
     "linear_weights",
-    "make_mlp",
     "multitask_param_counts",
     "size_curve",
     "soft_sharing_penalty",
@@ -59,7 +58,7 @@ def dropout_expectation(p: float, *, n: int = 100_000, value: float = 1.0, seed=
     """
     check_probability(p, "p")
     x = np.full(n, value, dtype=np.float64)  # on the host: the same numbers on every machine
-    train, mask = F.dropout(x, p, True, np.random.default_rng(seed), return_mask=True)
+    train, mask = F.dropout(x, p, True, rng=np.random.default_rng(seed), return_mask=True)
     kept = mask != 0
     return {"train_mean": float(train.mean()),
             "eval_mean": float(F.dropout(x, p, False).mean()),
@@ -88,24 +87,6 @@ def dropout_mlp_outputs(model, x, *, samples: int = 5):
 
 # --- models and training -------------------------------------------------------------------
 
-def make_mlp(in_features: int, hidden=(64,), out_features: int = 10, *, dropout: float = 0.0,
-             seed=0) -> nn.Sequential:
-    """``Linear -> ReLU [-> Dropout(p)]`` per hidden size, then a ``Linear`` output layer.
-
-    >>> make_mlp(64, (32,), 10).num_params()
-    2410
-    """
-    rng = default_rng(seed)
-    layers, fan_in = [], in_features
-    for width in hidden:
-        layers += [nn.Linear(fan_in, width, rng=rng), nn.ReLU()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout, rng=rng))
-        fan_in = width
-    layers.append(nn.Linear(fan_in, out_features, rng=rng))
-    return nn.Sequential(*layers)
-
-
 class SGDWithL1(optim.SGD):
     """SGD whose gradient also gets the L1 penalty's ``l1 * sign(p)``.
 
@@ -114,14 +95,15 @@ class SGDWithL1(optim.SGD):
     L2 (``weight_decay``, penalty ``weight_decay / 2 * sum p^2``) pulls by an amount
     proportional to the weight, so weights shrink but rarely vanish.
 
-    >>> p, g = np.array([0.5, -0.5]), np.zeros(2)
-    >>> opt = SGDWithL1([p], [g], lr=0.1, l1=1.0)
-    >>> opt.step(); p.tolist()
+    >>> p = nn.Parameter(np.array([0.5, -0.5]))
+    >>> opt = SGDWithL1([p], lr=0.1, l1=1.0)
+    >>> p.grad = np.zeros(2)
+    >>> opt.step(); p.data.tolist()
     [0.4, -0.4]
     """
 
-    def __init__(self, params, grads, *, lr: float = 1e-3, l1: float = 0.0, **kwargs):
-        super().__init__(params, grads, lr=lr, **kwargs)
+    def __init__(self, params, *, lr: float = 1e-3, l1: float = 0.0, **kwargs):
+        super().__init__(params, lr=lr, **kwargs)
         check_non_negative(l1, "l1")
         self.l1 = l1
 
@@ -137,7 +119,9 @@ class SGDWithL1(optim.SGD):
 def train_mlp(train, val, *, hidden=(64,), epochs: int = 30, lr: float = 0.1,
               momentum: float = 0.9, batch_size: int = 32, l1: float = 0.0, l2: float = 0.0,
               dropout: float = 0.0, early_stopping_patience: int | None = None, seed=0):
-    """Train :func:`make_mlp` on flattened inputs with SGD (+ L1/L2/dropout) via ``fit``.
+    """Train a ReLU :func:`dlcourse.nn.mlp` on flattened inputs with SGD (+ L1/L2/dropout).
+
+    Trained by :func:`dlcourse.train.fit`.
 
     Parameters
     ----------
@@ -155,9 +139,8 @@ def train_mlp(train, val, *, hidden=(64,), epochs: int = 30, lr: float = 0.1,
     """
     (X, y), (X_val, y_val) = train, val
     X, X_val = X.reshape(len(X), -1), X_val.reshape(len(X_val), -1)
-    model = make_mlp(X.shape[1], hidden, int(y.max()) + 1, dropout=dropout, seed=seed)
-    opt = SGDWithL1(model.params(), model.grads(), lr=lr, momentum=momentum,
-                    weight_decay=l2, l1=l1)
+    model = nn.mlp(X.shape[1], hidden, int(y.max()) + 1, dropout=dropout, rng=seed)
+    opt = SGDWithL1(model.parameters(), lr=lr, momentum=momentum, weight_decay=l2, l1=l1)
     history = fit(model, CrossEntropyLoss(), opt, (X, y), (X_val, y_val), epochs=epochs,
                   batch_size=batch_size, seed=seed,
                   early_stopping_patience=early_stopping_patience, progress=False)
@@ -166,7 +149,7 @@ def train_mlp(train, val, *, hidden=(64,), epochs: int = 30, lr: float = 0.1,
 
 def linear_weights(model):
     """All weights (not biases) of the model's ``Linear`` layers, as one flat NumPy array."""
-    return np.concatenate([to_numpy(m.weight).ravel() for m in model.modules()
+    return np.concatenate([to_numpy(m.weight.data).ravel() for m in model.modules()
                            if isinstance(m, nn.Linear)])
 
 
@@ -261,7 +244,7 @@ def multitask_param_counts(in_features: int, hidden=(64, 64), task_outputs=(10, 
     >>> multitask_param_counts(64, (32,), (10, 2))
     {'hard': 2476, 'soft': 4556, 'per_task_trunk': 2080}
     """
-    trunk = make_mlp(in_features, hidden[:-1], hidden[-1])   # ends with Linear(.., hidden[-1])
+    trunk = nn.mlp(in_features, hidden[:-1], hidden[-1])   # ends with Linear(.., hidden[-1])
     trunk_params = trunk.num_params()
     heads = sum(hidden[-1] * k + k for k in task_outputs)
     return {"hard": trunk_params + heads,
@@ -288,14 +271,12 @@ def train_multitask(train, val, *, hidden=(64,), aux_weight: float = 1.0, epochs
     (X, y), (X_val, y_val) = train, val
     X, X_val = X.reshape(len(X), -1), X_val.reshape(len(X_val), -1)
     rng = default_rng(seed)
-    trunk = make_mlp(X.shape[1], hidden[:-1], hidden[-1], seed=seed)
+    trunk = nn.mlp(X.shape[1], hidden[:-1], hidden[-1], rng=seed)
     trunk = nn.Sequential(trunk, nn.ReLU())
     digit_head = nn.Linear(hidden[-1], 10, rng=rng)
     parity_head = nn.Linear(hidden[-1], 2, rng=rng)
     modules = (trunk, digit_head, parity_head)
-    params = [p for m in modules for p in m.params()]
-    grads = [g for m in modules for g in m.grads()]
-    opt = optim.SGD(params, grads, lr=lr, momentum=0.9)
+    opt = optim.SGD([p for m in modules for p in m.parameters()], lr=lr, momentum=0.9)
     digit_loss, parity_loss = CrossEntropyLoss(), CrossEntropyLoss()
     order = np.random.default_rng(seed)
     for _ in range(epochs):
@@ -323,13 +304,13 @@ def soft_sharing_penalty(models) -> float:
     Added to the loss (times a strength), it lets each task keep its own weights while
     keeping them similar: soft parameter sharing.
 
-    >>> a, b = make_mlp(4, (3,), 2, seed=0), make_mlp(4, (3,), 2, seed=0)
+    >>> a, b = nn.mlp(4, (3,), 2, rng=0), nn.mlp(4, (3,), 2, rng=0)
     >>> soft_sharing_penalty([a, b])
     0.0
     """
     total = 0.0
     for i, first in enumerate(models):
         for second in models[i + 1:]:
-            for p, q in zip(first.params(), second.params(), strict=True):
-                total += float(((to_numpy(p) - to_numpy(q)) ** 2).sum())
+            for p, q in zip(first.parameters(), second.parameters(), strict=True):
+                total += float(((to_numpy(p.data) - to_numpy(q.data)) ** 2).sum())
     return total

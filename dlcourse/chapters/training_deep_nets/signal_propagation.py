@@ -31,7 +31,7 @@ from dlcourse.backend import array_module, asarray, default_rng, to_numpy
 from dlcourse.nn import init as nn_init
 
 __all__ = [
-    "ACTIVATIONS",
+    "ACTIVATION_CHOICES",
     "INITS",
     "SignalStats",
     "covariate_shift",
@@ -41,8 +41,8 @@ __all__ = [
     "propagate",
 ]
 
-#: Activation layers by name.
-ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "selu": nn.SELU}
+#: The activations the chapter compares, names of :data:`dlcourse.nn.ACTIVATIONS`.
+ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "selu")
 
 #: Initialisations by name, with the standard deviation of the weights they draw.
 INITS = {
@@ -95,23 +95,18 @@ def deep_mlp(depth: int, width: int, activation: str = "tanh", init: str = "xavi
     same seed gives the same network on CPU and GPU.
 
     >>> net = deep_mlp(3, 8, "relu", "he")
-    >>> len(net.params()), net.num_params()
+    >>> len(list(net.parameters())), net.num_params()
     (6, 216)
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}: choose one of "
-                         f"{', '.join(ACTIVATIONS)}")
     if int(depth) != depth or depth < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    net = nn.mlp(width, [width] * int(depth), None, activation=activation, dtype=dtype)
     host_rng = np.random.default_rng(seed)    # drawn on the host: same net on CPU and GPU
-    layers = []
-    for _ in range(depth):
-        linear = nn.Linear(width, width, dtype=dtype)
+    for linear in net.layers[::2]:
         weight = init_weight(linear.weight.shape, init, rng=host_rng, dtype=dtype)
-        linear.weight[...] = asarray(weight)
-        linear.bias[...] = bias_init
-        layers += [linear, ACTIVATIONS[activation]()]
-    return nn.Sequential(*layers)
+        linear.weight.data[...] = asarray(weight)
+        linear.bias.data[...] = bias_init
+    return net
 
 
 @dataclass
@@ -185,7 +180,7 @@ def propagate(depth: int = 10, width: int = 256, activation: str = "tanh",
     for linear, act in reversed(blocks):
         grads.append(to_numpy(grad))
         grad = linear.backward(act.backward(grad))
-        weight_norms.append(float(np.linalg.norm(to_numpy(linear.weight_grad))))
+        weight_norms.append(float(np.linalg.norm(to_numpy(linear.weight.grad))))
     grads.reverse()
     weight_norms.reverse()
     keep = np.random.default_rng(seed).permutation(batch * width)[:sample]
@@ -216,7 +211,7 @@ def covariate_shift(X, y, *, batchnorm: bool, hidden: int = 64, depth: int = 4,
         ``mean``, ``std`` (arrays of ``steps + 1`` values, the first before training) and
         ``loss`` (``steps`` minibatch losses).
     """
-    rng = default_rng(seed, like=X)
+    rng = default_rng(seed)
     n_classes = int(to_numpy(y).max()) + 1
     sizes = [X.shape[1]] + [hidden] * (depth - 1)
     layers = []
@@ -228,8 +223,9 @@ def covariate_shift(X, y, *, batchnorm: bool, hidden: int = 64, depth: int = 4,
     trunk = nn.Sequential(*layers)
     head = nn.Linear(hidden, n_classes, rng=rng)
     net = nn.Sequential(trunk, head)
+    X, y = net.place(X, y)                      # the data go where the weights were made
     loss_fn = nn.CrossEntropyLoss()
-    opt = optim.SGD(net.params(), net.grads(), lr=lr)
+    opt = optim.SGD(net.parameters(), lr=lr)
     probe = X[:256]
     order = np.random.default_rng(seed)
     means, stds, losses = [], [], []

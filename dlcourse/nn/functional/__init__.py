@@ -37,14 +37,16 @@ from dlcourse.nn.functional.losses import (  # noqa: F401
     binary_cross_entropy_with_logits_backward,
     cross_entropy,
     cross_entropy_backward,
-    l1,
-    l1_backward,
-    mse,
-    mse_backward,
+    l1_loss,
+    l1_loss_backward,
+    mse_loss,
+    mse_loss_backward,
 )
 from dlcourse.nn.functional.normalization import (  # noqa: F401
     batch_norm,
     batch_norm_backward,
+    batch_norm_naive,
+    batch_norm_naive_backward,
     batch_norm_with_stats,
 )
 from dlcourse.nn.functional.pooling import (  # noqa: F401
@@ -61,12 +63,10 @@ from dlcourse.nn.functional.pooling import (  # noqa: F401
     max_unpool2d_backward,
 )
 from dlcourse.nn.functional.upsampling import (  # noqa: F401
+    interpolate,
+    interpolate_backward,
     pixel_shuffle,
     pixel_shuffle_backward,
     pixel_unshuffle,
     pixel_unshuffle_backward,
-    upsample_bilinear,
-    upsample_bilinear_backward,
-    upsample_nearest,
-    upsample_nearest_backward,
 )

@@ -39,8 +39,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-import numpy as np
-
 from dlcourse.backend import array_module
 
 # Use the stride-1 shortcut while the padded grid is at most this many times the output:
@@ -91,13 +89,14 @@ def tap_layout(x_shape, kernel, stride, padding, dilation) -> TapLayout:
     return TapLayout(n, (h, w), kernel, stride, padding, dilation, out_size, (hp, wp), shifted)
 
 
-def chunks(lay: TapLayout, xp, column_bytes: int) -> Iterator[tuple[slice, TapLayout]]:
+def chunks(lay: TapLayout, column_bytes: int, *, gpu: bool) -> Iterator[tuple[slice, TapLayout]]:
     """Split the batch into runs of whole images: ``(images, layout of those images)`` pairs.
 
     On the CPU each run's im2col matrix, ``column_bytes`` per output position, takes about
-    :data:`CHUNK_BYTES`; on a GPU the whole batch is one run.
+    :data:`CHUNK_BYTES`; on a GPU (``gpu``, from :func:`dlcourse.backend.on_gpu`) the whole
+    batch is one run.
     """
-    if xp is np:
+    if not gpu:
         image_bytes = column_bytes * lay.grid[0] * lay.grid[1]
         size = max(1, CHUNK_BYTES // image_bytes)
     else:

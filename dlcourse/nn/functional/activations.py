@@ -1,6 +1,6 @@
 """Activation functions, each with its backward right beside it.
 
-Every ``f(x)`` works elementwise (softmax along one axis) and keeps the shape and float
+Every ``f(x)`` works elementwise (softmax along one axis, ``dim``) and keeps the shape and float
 dtype of ``x``.  Its partner ``f_backward(dout, x)`` returns ``dout * f'(x)``, the gradient
 of the loss with respect to ``x`` given the gradient ``dout`` with respect to ``f(x)``; so
 ``f_backward(ones, x)`` is the derivative ``f'(x)`` itself, handy for plots.
@@ -237,8 +237,8 @@ def tanh_backward(dout, x, *, out=None):
 
 # --- Along an axis -----------------------------------------------------------------------
 
-def softmax(x, axis=-1):
-    """Softmax along ``axis``: ``exp(x) / sum(exp(x))``, so each slice sums to 1.
+def softmax(x, dim=-1):
+    """Softmax along ``dim``: ``exp(x) / sum(exp(x))``, so each slice sums to 1.
 
     The maximum of each slice is subtracted first; the result is the same (the factor
     ``exp(-max)`` cancels) but ``exp`` never overflows, even for logits like 1000.
@@ -246,8 +246,8 @@ def softmax(x, axis=-1):
     Parameters
     ----------
     x : ndarray, shape (...), float
-    axis : int
-        The axis whose entries are turned into probabilities (torch's ``dim``).
+    dim : int
+        The axis whose entries are turned into probabilities.
 
     Returns
     -------
@@ -261,26 +261,26 @@ def softmax(x, axis=-1):
     """
     check_array(x, "x", floating=True)
     xp = array_module(x)
-    e = xp.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    e = xp.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
 
 
-def softmax_backward(dout, x, axis=-1, *, out=None):
-    """Gradient of :func:`softmax`: ``s * (dout - sum(dout * s))`` along ``axis``.
+def softmax_backward(dout, x, dim=-1, *, out=None):
+    """Gradient of :func:`softmax`: ``s * (dout - sum(dout * s))`` along ``dim``.
 
     This is the Jacobian ``diag(s) - s s^T`` applied to ``dout`` without building it.
-    ``out``, if given, is ``softmax(x, axis)`` already computed.
+    ``out``, if given, is ``softmax(x, dim)`` already computed.
 
     >>> import numpy as np
     >>> softmax_backward(np.ones(2), np.zeros(2)).tolist()
     [0.0, 0.0]
     """
     _check_backward(dout, x)
-    s = softmax(x, axis) if out is None else out
-    return s * (dout - (dout * s).sum(axis=axis, keepdims=True))
+    s = softmax(x, dim) if out is None else out
+    return s * (dout - (dout * s).sum(axis=dim, keepdims=True))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x, dim=-1):
     """Logarithm of :func:`softmax`, ``x - max - log(sum(exp(x - max)))``, stable and exact.
 
     Taking ``log(softmax(x))`` instead would give ``-inf`` once a probability underflows.
@@ -288,7 +288,7 @@ def log_softmax(x, axis=-1):
     Parameters
     ----------
     x : ndarray, shape (...), float
-    axis : int
+    dim : int
 
     Returns
     -------
@@ -302,14 +302,14 @@ def log_softmax(x, axis=-1):
     """
     check_array(x, "x", floating=True)
     xp = array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
 
-def log_softmax_backward(dout, x, axis=-1, *, out=None):
-    """Gradient of :func:`log_softmax`: ``dout - softmax(x) * sum(dout)`` along ``axis``.
+def log_softmax_backward(dout, x, dim=-1, *, out=None):
+    """Gradient of :func:`log_softmax`: ``dout - softmax(x) * sum(dout)`` along ``dim``.
 
-    ``out``, if given, is ``log_softmax(x, axis)`` already computed.
+    ``out``, if given, is ``log_softmax(x, dim)`` already computed.
 
     >>> import numpy as np
     >>> log_softmax_backward(np.array([1.0, 0.0]), np.zeros(2)).tolist()
@@ -317,5 +317,5 @@ def log_softmax_backward(dout, x, axis=-1, *, out=None):
     """
     _check_backward(dout, x)
     xp = array_module(x)
-    s = softmax(x, axis) if out is None else xp.exp(out)
-    return dout - s * dout.sum(axis=axis, keepdims=True)
+    s = softmax(x, dim) if out is None else xp.exp(out)
+    return dout - s * dout.sum(axis=dim, keepdims=True)

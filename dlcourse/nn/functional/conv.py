@@ -31,7 +31,7 @@ follows PyTorch: ``H_out = (H + 2*ph - dh*(kh-1) - 1) // sh + 1``.
 from __future__ import annotations
 
 from dlcourse._validate import check_array, check_non_negative, check_positive, pair
-from dlcourse.backend import array_module
+from dlcourse.backend import array_module, on_gpu
 from dlcourse.nn.functional._im2col import (
     TapLayout,
     chunks,
@@ -141,7 +141,7 @@ def _forward(x, w, lay: TapLayout, b=None):
     xp = array_module(x, w)
     weights, dtype = _weight_matrix(w), xp.result_type(x, w)
     out = xp.empty((lay.batch, w.shape[0], *lay.out_size), dtype)
-    for images, part in chunks(lay, xp, weights.shape[1] * dtype.itemsize):
+    for images, part in chunks(lay, weights.shape[1] * dtype.itemsize, gpu=on_gpu(x, w)):
         result = weights @ im2col(to_flat(x[images], part), part)   # (C_out, n*grid)
         if b is not None:
             result += b.reshape(-1, 1)
@@ -155,7 +155,7 @@ def _input_grad(dout, w, lay: TapLayout):
     weights_t = _weight_matrix(w).T                                  # (kh*kw*C_in, C_out)
     c_in, dtype = w.shape[1], xp.result_type(dout, w)
     dx = xp.empty((lay.batch, c_in, *lay.in_size), dtype)
-    for images, part in chunks(lay, xp, weights_t.shape[0] * dtype.itemsize):
+    for images, part in chunks(lay, weights_t.shape[0] * dtype.itemsize, gpu=on_gpu(dout, w)):
         dflat = zeros_flat(xp, c_in, part, dtype)
         col2im_add(dflat, weights_t @ to_grid(dout[images], part), part)
         dx[images] = from_flat(dflat, part)
@@ -170,7 +170,7 @@ def _weight_grad(dout, x, lay: TapLayout):
     xp = array_module(dout, x)
     (kh, kw), c_out, c_in = lay.kernel, dout.shape[1], x.shape[1]
     dw_t = xp.zeros((kh * kw * c_in, c_out), xp.result_type(dout, x))
-    for images, part in chunks(lay, xp, dw_t.shape[0] * dw_t.itemsize):
+    for images, part in chunks(lay, dw_t.shape[0] * dw_t.itemsize, gpu=on_gpu(dout, x)):
         dw_t += im2col(to_flat(x[images], part), part) @ to_grid(dout[images], part).T
     return xp.ascontiguousarray(dw_t.reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1))
 

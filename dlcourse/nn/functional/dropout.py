@@ -7,7 +7,7 @@ Dropout is random, so its backward cannot recompute what the forward did: it nee
 forward's *mask*.  Here the mask is stored already scaled, ``mask = keep / (1 - p)``, so
 that both directions are one multiplication::
 
-    out, mask = dropout(x, p, training, rng, return_mask=True)
+    out, mask = dropout(x, p, training, rng=rng, return_mask=True)
     out == x * mask
     dx  == dropout_backward(dout, mask) == dout * mask
 """
@@ -15,12 +15,12 @@ that both directions are one multiplication::
 from __future__ import annotations
 
 from dlcourse._validate import check_array, check_probability, check_same_shape
-from dlcourse.backend import array_module, default_rng
+from dlcourse.backend import array_module, default_rng, like
 
 __all__ = ["dropout", "dropout_backward"]
 
 
-def dropout(x, p=0.5, training=True, rng=None, *, return_mask=False):
+def dropout(x, p=0.5, training=True, *, rng=None, return_mask=False):
     """Zero each entry of ``x`` with probability ``p`` and scale the others by ``1/(1-p)``.
 
     Parameters
@@ -30,9 +30,9 @@ def dropout(x, p=0.5, training=True, rng=None, *, return_mask=False):
         Probability of *dropping* an entry, as in torch (``p=1`` gives all zeros).
     training : bool
         If False (evaluation), or if ``p == 0``, return ``x`` unchanged.
-    rng : numpy or cupy ``Generator``, optional
-        Source of the random mask, e.g. ``dlcourse.backend.default_rng(0, like=x)``; pass one
-        for reproducible runs.  Without it a fresh, unseeded generator is used.
+    rng : numpy or cupy ``Generator``, optional, keyword-only
+        Source of the random mask; pass one for reproducible runs.  Without it a fresh,
+        unseeded generator is used.  Either kind works: the mask is made where ``x`` lives.
     return_mask : bool, keyword-only
         Also return the scaled mask that :func:`dropout_backward` needs.
 
@@ -47,7 +47,7 @@ def dropout(x, p=0.5, training=True, rng=None, *, return_mask=False):
     --------
     >>> import numpy as np
     >>> x = np.ones(8)
-    >>> out = dropout(x, 0.5, True, np.random.default_rng(0))
+    >>> out = dropout(x, 0.5, True, rng=np.random.default_rng(0))
     >>> sorted(set(out.tolist()))               # dropped, or kept and doubled
     [0.0, 2.0]
     >>> dropout(x, 0.5, training=False) is x
@@ -62,7 +62,7 @@ def dropout(x, p=0.5, training=True, rng=None, *, return_mask=False):
         mask = xp.zeros_like(x)
     else:
         rng = default_rng(like=x) if rng is None else rng
-        keep = rng.random(x.shape) >= p                  # True with probability 1 - p
+        keep = like(rng.random(x.shape), x) >= p         # True with probability 1 - p
         mask = keep.astype(x.dtype) / (1 - p)
     out = x * mask
     return (out, mask) if return_mask else out

@@ -18,10 +18,10 @@ __all__ = [
     "binary_cross_entropy_with_logits_backward",
     "cross_entropy",
     "cross_entropy_backward",
-    "l1",
-    "l1_backward",
-    "mse",
-    "mse_backward",
+    "l1_loss",
+    "l1_loss_backward",
+    "mse_loss",
+    "mse_loss_backward",
 ]
 
 
@@ -40,8 +40,8 @@ def _check_dout(dout):
 
 # --- Regression --------------------------------------------------------------------------
 
-def mse(input, target):
-    """Mean squared error, ``mean((input - target)**2)`` (torch's ``mse_loss``).
+def mse_loss(input, target):
+    """Mean squared error, ``mean((input - target)**2)``.
 
     Parameters
     ----------
@@ -55,7 +55,7 @@ def mse(input, target):
     Examples
     --------
     >>> import numpy as np
-    >>> float(mse(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
+    >>> float(mse_loss(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
     2.0
     """
     target = _check_pair(input, target)
@@ -63,11 +63,11 @@ def mse(input, target):
     return (diff * diff).mean()
 
 
-def mse_backward(dout, input, target):
-    """Gradient of :func:`mse` with respect to ``input``: ``dout * 2 (input - target) / n``.
+def mse_loss_backward(dout, input, target):
+    """Gradient of :func:`mse_loss` with respect to ``input``: ``dout * 2 (input - target) / n``.
 
     >>> import numpy as np
-    >>> mse_backward(1.0, np.array([1.0, 2.0]), np.array([1.0, 4.0])).tolist()
+    >>> mse_loss_backward(1.0, np.array([1.0, 2.0]), np.array([1.0, 4.0])).tolist()
     [0.0, -2.0]
     """
     target = _check_pair(input, target)
@@ -76,24 +76,24 @@ def mse_backward(dout, input, target):
     return (grad * dout).astype(input.dtype, copy=False)
 
 
-def l1(input, target):
-    """Mean absolute error, ``mean(|input - target|)`` (torch's ``l1_loss``).
+def l1_loss(input, target):
+    """Mean absolute error, ``mean(|input - target|)``.
 
     >>> import numpy as np
-    >>> float(l1(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
+    >>> float(l1_loss(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
     1.0
     """
     target = _check_pair(input, target)
     return array_module(input).abs(input - target).mean()
 
 
-def l1_backward(dout, input, target):
-    """Gradient of :func:`l1`: ``dout * sign(input - target) / n``, taking ``sign(0) = 0``.
+def l1_loss_backward(dout, input, target):
+    """Gradient of :func:`l1_loss`: ``dout * sign(input - target) / n``, taking ``sign(0) = 0``.
 
     ``|d|`` has no derivative at 0; like torch we use the subgradient 0 there.
 
     >>> import numpy as np
-    >>> l1_backward(1.0, np.array([1.0, 2.0]), np.array([1.0, 4.0])).tolist()
+    >>> l1_loss_backward(1.0, np.array([1.0, 2.0]), np.array([1.0, 4.0])).tolist()
     [0.0, -0.5]
     """
     target = _check_pair(input, target)
@@ -180,7 +180,7 @@ def cross_entropy(logits, target, weight=None):
     """
     _check_classification(logits, target, weight)
     xp = array_module(logits)
-    logp = log_softmax(logits, axis=1)                                     # (N, C, *d)
+    logp = log_softmax(logits, dim=1)                                     # (N, C, *d)
     picked = xp.take_along_axis(logp, xp.expand_dims(target, 1), axis=1)  # (N, 1, *d)
     w = _sample_weights(logits, target, weight)                            # (N, *d)
     return -(w * picked[:, 0]).sum() / w.sum()
@@ -209,7 +209,7 @@ def cross_entropy_backward(dout, logits, target, weight=None):
     classes = xp.arange(num_classes).reshape((1, num_classes) + (1,) * (logits.ndim - 2))
     onehot = xp.expand_dims(target, 1) == classes                          # (N, C, *d)
     w = _sample_weights(logits, target, weight)                            # (N, *d)
-    grad = (softmax(logits, axis=1) - onehot) * xp.expand_dims(w / w.sum(), 1)
+    grad = (softmax(logits, dim=1) - onehot) * xp.expand_dims(w / w.sum(), 1)
     return (grad * dout).astype(logits.dtype, copy=False)
 
 

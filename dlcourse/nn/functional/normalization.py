@@ -14,6 +14,10 @@ Per channel ``c`` (axis 1), over the batch and every spatial position::
 
 Inputs are ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)`` arrays, NumPy or CuPy; the outputs
 keep ``x``'s dtype.
+
+:func:`batch_norm_naive` and :func:`batch_norm_naive_backward` are the reference: the
+formulas written out with broadcasting, and the backward walked node by node through the
+forward's graph.  The fast pair fuses those steps in place; the tests hold both equal.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from dlcourse._validate import (
 )
 from dlcourse.backend import array_module
 
-__all__ = ["batch_norm", "batch_norm_backward", "batch_norm_with_stats"]
+__all__ = ["batch_norm", "batch_norm_backward", "batch_norm_naive", "batch_norm_naive_backward",
+           "batch_norm_with_stats"]
 
 
 def _check_channels(x, vectors):
@@ -240,6 +245,93 @@ def batch_norm_backward(dout, x, running_mean, running_var, weight=None, bias=No
         rows *= _stretch(scale, x)
     else:
         dx = (_rows(dout) * _stretch(scale, x)).reshape(x.shape)
+    return (dx.astype(x.dtype, copy=False),
+            None if weight is None else dweight.astype(x.dtype, copy=False),
+            None if bias is None else dbias.astype(x.dtype, copy=False))
+
+
+# --- the reference, for reading and checking ----------------------------------------------
+
+def _per_channel(v, x):
+    """The ``(C,)`` vector ``v`` shaped to broadcast against ``x``: ``(1, C, 1, ...)``."""
+    return v.reshape(1, -1, *([1] * (x.ndim - 2)))
+
+
+def _naive_statistics(x, running_mean, running_var, training):
+    """Per-channel mean and biased variance: of the batch in training, else the running ones."""
+    if not training:
+        return running_mean, running_var
+    axes = (0, *range(2, x.ndim))                       # every axis but the channels
+    mean = x.mean(axis=axes)
+    var = ((x - _per_channel(mean, x)) ** 2).mean(axis=axes)
+    return mean, var
+
+
+def batch_norm_naive(x, running_mean, running_var, weight=None, bias=None, training=False,
+                     momentum=0.1, eps=1e-5):
+    """:func:`batch_norm` written out formula by formula; same arguments, same result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> batch_norm_naive(x, None, None, training=True, eps=0.0).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    """
+    _check_args(x, running_mean, running_var, weight, bias, training, eps)
+    check_probability(momentum, "momentum")
+    mean, var = _naive_statistics(x, running_mean, running_var, training)
+    if training and running_mean is not None:
+        n = _count(x)
+        running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+        running_var[...] = (1 - momentum) * running_var + momentum * var * n / (n - 1)
+    x_hat = (x - _per_channel(mean, x)) / array_module(x).sqrt(_per_channel(var, x) + eps)
+    out = x_hat if weight is None else x_hat * _per_channel(weight, x)
+    out = out if bias is None else out + _per_channel(bias, x)
+    return out.astype(x.dtype, copy=False)
+
+
+def batch_norm_naive_backward(dout, x, running_mean, running_var, weight=None, bias=None, *,
+                              training=False, momentum=0.1, eps=1e-5):
+    """:func:`batch_norm_backward` by the chain rule, one node of the forward at a time.
+
+    The forward graph, per channel over its ``n`` values (in training)::
+
+        mu = mean(x)    xc = x - mu    var = mean(xc^2)    std = sqrt(var + eps)
+        x_hat = xc / std    out = weight * x_hat + bias
+
+    Walked backwards, each line below is the local gradient of one node times what
+    arrives from above; ``xc`` and ``var`` feed two nodes each, so their gradients are
+    sums.  In evaluation ``mu`` and ``var`` are constants and only ``x_hat`` depends on x.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, dout = np.array([[1.0], [3.0]]), np.array([[1.0], [1.0]])
+    >>> dx, dw, db = batch_norm_naive_backward(dout, x, None, None, np.ones(1), np.zeros(1),
+    ...                                        training=True, eps=0.0)
+    >>> dx.ravel().tolist(), dw.tolist(), db.tolist()
+    ([0.0, 0.0], [0.0], [2.0])
+    """
+    _check_args(x, running_mean, running_var, weight, bias, training, eps)
+    check_same_shape(dout, x, ("dout", "x"))
+    xp, n, axes = array_module(x, dout), _count(x), (0, *range(2, x.ndim))
+    mean, var = _naive_statistics(x, running_mean, running_var, training)
+    xc = x - _per_channel(mean, x)
+    std = xp.sqrt(_per_channel(var, x) + eps)
+    x_hat = xc / std
+    dbias = dout.sum(axis=axes)                                   # out = ... + bias
+    dweight = (dout * x_hat).sum(axis=axes)                       # out = weight * x_hat
+    dx_hat = dout if weight is None else dout * _per_channel(weight, x)
+    dxc = dx_hat / std                                            # x_hat = xc / std
+    if training:
+        dstd = -(dx_hat * xc / std**2).sum(axis=axes, keepdims=True)   # ... and std
+        dvar = dstd / (2 * std)                                   # std = sqrt(var + eps)
+        dxc = dxc + 2 * xc / n * dvar                             # var = mean(xc^2)
+        dmu = -dxc.sum(axis=axes, keepdims=True)                  # xc = x - mu
+        dx = dxc + dmu / n                                        # mu = mean(x)
+    else:
+        dx = dxc
     return (dx.astype(x.dtype, copy=False),
             None if weight is None else dweight.astype(x.dtype, copy=False),
             None if bias is None else dbias.astype(x.dtype, copy=False))

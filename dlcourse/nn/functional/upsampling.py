@@ -1,13 +1,14 @@
-"""Making feature maps bigger: nearest and bilinear upsampling, pixel shuffle.
+"""Making feature maps bigger: ``interpolate`` (nearest or bilinear) and pixel shuffle.
 
-All three take an integer ``scale`` (or an ``(s_h, s_w)`` pair): every input pixel grows
-into an ``s_h x s_w`` block of output pixels, as in U-Nets, FPNs and decoders.
+:func:`interpolate` is ``torch.nn.functional.interpolate`` for an integer ``scale_factor``
+(or an ``(s_h, s_w)`` pair): every input pixel grows into an ``s_h x s_w`` block of output
+pixels, as in U-Nets, FPNs and decoders.
 
-- **Nearest** copies the pixel into its block (``repeat``); its backward adds up the
-  block's gradients (a reshape and a sum).
-- **Bilinear** (PyTorch's ``align_corners=False``: pixel *centres* line up, so output
-  ``t`` sits at input position ``u = (t + 0.5)/s - 0.5``) mixes the two nearest input
-  pixels.  With an integer scale, output ``s*k + r`` always sits at the same fraction
+- **Nearest** (``mode="nearest"``) copies the pixel into its block (``repeat``); its
+  backward adds up the block's gradients (a reshape and a sum).
+- **Bilinear** (``mode="bilinear"``, PyTorch's ``align_corners=False``: pixel *centres*
+  line up, so output ``t`` sits at input position ``u = (t + 0.5)/s - 0.5``) mixes the two
+  nearest input pixels.  With an integer scale, output ``s*k + r`` always sits at the same fraction
   between its two neighbours, whatever ``k``: so each of the ``s`` *phases* ``r`` is a
   weighted sum of two shifted copies of the input, and so is its backward.  The image
   borders repeat the edge pixel, which is PyTorch's clamping rule.
@@ -27,22 +28,25 @@ from dlcourse._validate import check_array, check_positive, pair
 from dlcourse.backend import array_module
 
 __all__ = [
+    "interpolate",
+    "interpolate_backward",
     "pixel_shuffle",
     "pixel_shuffle_backward",
     "pixel_unshuffle",
     "pixel_unshuffle_backward",
-    "upsample_bilinear",
-    "upsample_bilinear_backward",
-    "upsample_nearest",
-    "upsample_nearest_backward",
 ]
 
 
-def _scales(x, scale) -> tuple[int, int]:
-    """Validate an NCHW float ``x`` and an integer ``scale`` (or pair) >= 1."""
+_MODES = ("nearest", "bilinear")
+
+
+def _scales(x, scale_factor, mode) -> tuple[int, int]:
+    """Validate an NCHW float ``x``, an integer ``scale_factor`` (or pair) >= 1 and ``mode``."""
     check_array(x, "x", ndim=4, floating=True)
-    scales = pair(scale, "scale")
-    check_positive(scales, "scale")
+    scales = pair(scale_factor, "scale_factor")
+    check_positive(scales, "scale_factor")
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {', '.join(_MODES)}, got {mode!r}")
     return scales
 
 
@@ -60,43 +64,14 @@ def _upsampled_shape(x, scales) -> tuple[int, int, int, int]:
 
 # --- nearest ---------------------------------------------------------------------------------
 
-def upsample_nearest(x, scale):
-    """Nearest-neighbour upsampling, as ``torch.nn.functional.interpolate(x,
-    scale_factor=scale, mode="nearest")``: every pixel becomes a ``scale x scale`` block.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, C, H, W), float
-    scale : int or (int, int)
-
-    Returns
-    -------
-    ndarray, shape (N, C, H*s_h, W*s_w)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
-    >>> upsample_nearest(x, 2)[0, 0].tolist()
-    [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0], [3.0, 3.0, 4.0, 4.0], [3.0, 3.0, 4.0, 4.0]]
-    """
-    sh, sw = _scales(x, scale)
+def _nearest(x, sh: int, sw: int):
+    """Every pixel copied into its ``sh x sw`` block (``repeat``)."""
     xp = array_module(x)
     return xp.repeat(xp.repeat(x, sh, axis=2), sw, axis=3)
 
 
-def upsample_nearest_backward(dout, x, scale):
-    """Gradient of :func:`upsample_nearest` with respect to ``x``: each input pixel
-    collects the gradients of its whole block.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> upsample_nearest_backward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), 2)[0, 0].tolist()
-    [[4.0, 4.0], [4.0, 4.0]]
-    """
-    sh, sw = _scales(x, scale)
-    _check_grad(dout, _upsampled_shape(x, (sh, sw)), "upsample_nearest")
+def _nearest_backward(dout, x, sh: int, sw: int):
+    """Each input pixel collects the gradients of its whole block."""
     n, c, h, w = x.shape
     rows = dout.reshape(n, c, h, sh, w * sw).sum(axis=3)    # add up each block's sh rows,
     return sum(rows[..., j::sw] for j in range(sw))         # then its sw columns
@@ -153,14 +128,15 @@ def _bilinear_1d_backward(dout, axis: int, s: int):
     return dx
 
 
-def upsample_bilinear(x, scale):
-    """Bilinear upsampling, as ``torch.nn.functional.interpolate(x, scale_factor=scale,
-    mode="bilinear", align_corners=False)``.
+def interpolate(x, scale_factor, mode="nearest"):
+    """Upsample by an integer factor, as ``torch.nn.functional.interpolate(x,
+    scale_factor=scale_factor, mode=mode)`` (bilinear with ``align_corners=False``).
 
     Parameters
     ----------
     x : ndarray, shape (N, C, H, W), float
-    scale : int or (int, int)
+    scale_factor : int or (int, int)
+    mode : ``"nearest"`` (copy each pixel into its block) or ``"bilinear"``
 
     Returns
     -------
@@ -169,26 +145,35 @@ def upsample_bilinear(x, scale):
     Examples
     --------
     >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
+    >>> interpolate(x, 2)[0, 0].tolist()
+    [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0], [3.0, 3.0, 4.0, 4.0], [3.0, 3.0, 4.0, 4.0]]
     >>> x = np.array([0.0, 4.0]).reshape(1, 1, 1, 2)
-    >>> upsample_bilinear(x, (1, 2))[0, 0].tolist()       # rows kept, columns doubled
+    >>> interpolate(x, (1, 2), mode="bilinear")[0, 0].tolist()   # rows kept, columns doubled
     [[0.0, 1.0, 3.0, 4.0]]
     """
-    sh, sw = _scales(x, scale)
+    sh, sw = _scales(x, scale_factor, mode)
+    if mode == "nearest":
+        return _nearest(x, sh, sw)
     return _bilinear_1d(_bilinear_1d(x, 2, sh), 3, sw)
 
 
-def upsample_bilinear_backward(dout, x, scale):
-    """Gradient of :func:`upsample_bilinear` with respect to ``x``.
+def interpolate_backward(dout, x, scale_factor, mode="nearest"):
+    """Gradient of :func:`interpolate` with respect to ``x``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> x = np.zeros((1, 1, 1, 2))
-    >>> upsample_bilinear_backward(np.ones((1, 1, 2, 4)), x, 2)[0, 0].tolist()
+    >>> interpolate_backward(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), 2)[0, 0].tolist()
+    [[4.0, 4.0], [4.0, 4.0]]
+    >>> interpolate_backward(np.ones((1, 1, 2, 4)), np.zeros((1, 1, 1, 2)), 2,
+    ...                      mode="bilinear")[0, 0].tolist()
     [[4.0, 4.0]]
     """
-    sh, sw = _scales(x, scale)
-    _check_grad(dout, _upsampled_shape(x, (sh, sw)), "upsample_bilinear")
+    sh, sw = _scales(x, scale_factor, mode)
+    _check_grad(dout, _upsampled_shape(x, (sh, sw)), "interpolate")
+    if mode == "nearest":
+        return _nearest_backward(dout, x, sh, sw)
     return _bilinear_1d_backward(_bilinear_1d_backward(dout, 3, sw), 2, sh)
 
 

@@ -1,7 +1,8 @@
 """Activation layers: stateless wrappers that remember their input for the backward pass.
 
 Each forward calls the function of the same name in :mod:`dlcourse.nn.functional`, each
-backward its ``*_backward`` partner.
+backward its ``*_backward`` partner.  :data:`ACTIVATIONS` names them all, and
+:func:`activation` builds one by name (as a string in a config or a widget).
 
 Examples
 --------
@@ -16,7 +17,18 @@ from __future__ import annotations
 from dlcourse.nn import functional as F
 from dlcourse.nn.modules.module import Module
 
-__all__ = ["ELU", "SELU", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["ACTIVATIONS", "ELU", "SELU", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax",
+           "Tanh", "activation"]
+
+
+class Identity(Module):
+    """``x`` unchanged, and ``dout`` unchanged back: a placeholder layer, as torch's."""
+
+    def forward(self, x):
+        return x
+
+    def backward(self, dout):
+        return dout
 
 
 class ReLU(Module):
@@ -27,7 +39,7 @@ class ReLU(Module):
         return F.relu(x)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
+        (x,) = self.pop_saved()
         return F.relu_backward(dout, x)
 
 
@@ -43,7 +55,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(x, self.negative_slope)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
+        (x,) = self.pop_saved()
         return F.leaky_relu_backward(dout, x, self.negative_slope)
 
     def extra_repr(self):
@@ -62,7 +74,7 @@ class ELU(Module):
         return F.elu(x, self.alpha)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
+        (x,) = self.pop_saved()
         return F.elu_backward(dout, x, self.alpha)
 
     def extra_repr(self):
@@ -77,7 +89,7 @@ class SELU(Module):
         return F.selu(x)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
+        (x,) = self.pop_saved()
         return F.selu_backward(dout, x)
 
 
@@ -90,7 +102,7 @@ class Sigmoid(Module):
         return out
 
     def backward(self, dout):
-        x, out = self.saved_arrays
+        x, out = self.pop_saved()
         return F.sigmoid_backward(dout, x, out=out)
 
 
@@ -103,7 +115,7 @@ class Tanh(Module):
         return out
 
     def backward(self, dout):
-        x, out = self.saved_arrays
+        x, out = self.pop_saved()
         return F.tanh_backward(dout, x, out=out)
 
 
@@ -119,13 +131,36 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        out = F.softmax(x, axis=self.dim)
+        out = F.softmax(x, dim=self.dim)
         self.save_for_backward(x, out)
         return out
 
     def backward(self, dout):
-        x, out = self.saved_arrays
-        return F.softmax_backward(dout, x, axis=self.dim, out=out)
+        x, out = self.pop_saved()
+        return F.softmax_backward(dout, x, dim=self.dim, out=out)
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+#: The elementwise activation layers by their torch.nn.functional names.
+ACTIVATIONS: dict[str, type[Module]] = {
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "selu": SELU,
+    "identity": Identity,
+}
+
+
+def activation(name: str, **kwargs) -> Module:
+    """A new activation layer by name, a key of :data:`ACTIVATIONS`; ``kwargs`` go to it.
+
+    >>> activation("leaky_relu", negative_slope=0.2)
+    LeakyReLU(negative_slope=0.2)
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}: choose one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name](**kwargs)

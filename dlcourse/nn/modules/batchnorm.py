@@ -24,6 +24,7 @@ from dlcourse.nn import functional as F
 from dlcourse.nn import init
 from dlcourse.nn.modules.linear import check_features
 from dlcourse.nn.modules.module import Module
+from dlcourse.nn.parameter import data_of
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -56,16 +57,16 @@ class _BatchNorm(Module):
             raise ValueError(f"x has {x.shape[1]} channels (axis 1) but {type(self).__name__} "
                              f"expects {self.num_features}")
         out, mean, inv_std = F.batch_norm_with_stats(
-            x, self.running_mean, self.running_var, self.weight, self.bias,
+            x, self.running_mean, self.running_var, self.weight.data, data_of(self.bias),
             training=self.training, momentum=self.momentum, eps=self.eps)
         # The statistics and the mode of *this* forward: what the backward must differentiate.
         self.save_for_backward(x, mean, inv_std, self.training)
         return out
 
     def backward(self, dout):
-        x, mean, inv_std, training = self.saved_arrays
+        x, mean, inv_std, training = self.pop_saved()
         dx, dweight, dbias = F.batch_norm_backward(
-            dout, x, self.running_mean, self.running_var, self.weight, self.bias,
+            dout, x, self.running_mean, self.running_var, self.weight.data, data_of(self.bias),
             training=training, eps=self.eps, mean=mean, inv_std=inv_std)
         self.add_grads(weight=dweight, bias=dbias)
         return dx

@@ -1,7 +1,10 @@
-"""Containers: ``Sequential`` chains layers; ``Residual`` adds a skip connection around one.
+"""Containers: ``Sequential`` chains layers (``NamedSequential`` names them); ``Residual``
+adds a skip connection around one.
 
 Their backward passes are the chain rule made visible: Sequential walks its layers in
 reverse, Residual sends the same ``dout`` down both branches and *adds* what comes back.
+Both call the backward passes in the reverse order of the forward passes, so a layer used
+twice gets each use's cache back (see :mod:`dlcourse.nn.modules.module`).
 
 Examples
 --------
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from dlcourse.nn.modules.module import Module
 
-__all__ = ["Residual", "Sequential"]
+__all__ = ["NamedSequential", "Residual", "Sequential"]
 
 
 def _check_module(layer, name: str) -> Module:
@@ -66,6 +69,36 @@ class Sequential(Module):
         return iter(self.layers)
 
 
+class NamedSequential(Sequential):
+    """A Sequential whose layers have names: ``NamedSequential(("conv1", layer), ...)``.
+
+    Like ``torch.nn.Sequential(OrderedDict(...))``: the names become the prefixes of the
+    parameter names (``"conv1.weight"``), and each layer is also an attribute (``net.conv1``).
+
+    >>> from dlcourse.nn import Linear, ReLU
+    >>> net = NamedSequential(("fc1", Linear(2, 3, rng=0)), ("act", ReLU()))
+    >>> [name for name, _ in net.named_parameters()], net.fc1 is net[0]
+    (['fc1.weight', 'fc1.bias'], True)
+    """
+
+    def __init__(self, *named_layers: tuple[str, Module]):
+        super().__init__(*(layer for _, layer in named_layers))
+        self._names = [name for name, _ in named_layers]
+        if len(set(self._names)) != len(self._names):
+            raise ValueError(f"layer names must be distinct, got {self._names}")
+        for name, layer in named_layers:
+            setattr(self, name, layer)
+
+    def named_children(self):
+        return list(zip(self._names, self.layers, strict=True))
+
+    def __getitem__(self, index):
+        """``net[i]`` is layer i; ``net[a:b]`` a NamedSequential of those layers (sharing them)."""
+        if isinstance(index, slice):
+            return NamedSequential(*self.named_children()[index])
+        return self.layers[index]
+
+
 class Residual(Module):
     """A skip connection: ``y = body(x) + shortcut(x)``, the identity when no shortcut is given.
 
@@ -94,5 +127,5 @@ class Residual(Module):
         return out + skip
 
     def backward(self, dout):
-        dx = self.body.backward(dout)
-        return dx + (dout if self.shortcut is None else self.shortcut.backward(dout))
+        dskip = dout if self.shortcut is None else self.shortcut.backward(dout)
+        return self.body.backward(dout) + dskip

@@ -16,6 +16,7 @@ from dlcourse._validate import check_non_negative, check_positive, pair
 from dlcourse.nn import functional as F
 from dlcourse.nn.modules.linear import check_features, torch_default_init
 from dlcourse.nn.modules.module import Module
+from dlcourse.nn.parameter import data_of
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
@@ -65,11 +66,12 @@ class Conv2d(Module):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(x, self.weight.data, data_of(self.bias), self.stride, self.padding,
+                        self.dilation)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
-        dx, dw, db = F.conv2d_backward(dout, x, self.weight, self.bias, self.stride,
+        (x,) = self.pop_saved()
+        dx, dw, db = F.conv2d_backward(dout, x, self.weight.data, data_of(self.bias), self.stride,
                                        self.padding, self.dilation)
         self.add_grads(weight=dw, bias=db)
         return dx
@@ -110,13 +112,13 @@ class ConvTranspose2d(Module):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, dilation=self.dilation)
+        return F.conv_transpose2d(x, self.weight.data, data_of(self.bias), self.stride,
+                                  self.padding, self.output_padding, dilation=self.dilation)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
-        dx, dw, db = F.conv_transpose2d_backward(dout, x, self.weight, self.bias, self.stride,
-                                                 self.padding, self.output_padding,
+        (x,) = self.pop_saved()
+        dx, dw, db = F.conv_transpose2d_backward(dout, x, self.weight.data, data_of(self.bias),
+                                                 self.stride, self.padding, self.output_padding,
                                                  dilation=self.dilation)
         self.add_grads(weight=dw, bias=db)
         return dx

@@ -25,7 +25,7 @@ def load_torch_state(module, torch_module) -> None:
     >>> from dlcourse.nn import Linear
     >>> ours, theirs = Linear(3, 2), torch.nn.Linear(3, 2)
     >>> load_torch_state(ours, theirs)
-    >>> np.allclose(ours.weight, theirs.weight.detach().numpy())
+    >>> np.allclose(ours.weight.data, theirs.weight.detach().numpy())
     True
     """
     state = {name: to_numpy(value) for name, value in torch_module.state_dict().items()

@@ -17,6 +17,7 @@ from dlcourse._validate import check_array, check_probability
 from dlcourse.nn import functional as F
 from dlcourse.nn import init
 from dlcourse.nn.modules.module import Module, as_rng
+from dlcourse.nn.parameter import data_of
 
 __all__ = ["Dropout", "Flatten", "Linear"]
 
@@ -55,7 +56,8 @@ class Linear(Module):
     bias : bool
         Whether to learn an additive bias.
     rng : Generator or int, optional, keyword-only
-        Generator (or seed) for the initial weights; also decides their device.
+        Generator (or seed) for the initial weights, which are made on the active backend
+        (:func:`dlcourse.backend.xp`), whatever the generator's kind.
     dtype : keyword-only, default float32
 
     Shape: ``(..., in_features) -> (..., out_features)``.
@@ -75,11 +77,11 @@ class Linear(Module):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, self.weight.data, data_of(self.bias))
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
-        dx, dw, db = F.linear_backward(dout, x, self.weight, self.bias)
+        (x,) = self.pop_saved()
+        dx, dw, db = F.linear_backward(dout, x, self.weight.data, data_of(self.bias))
         self.add_grads(weight=dw, bias=db)
         return dx
 
@@ -105,7 +107,7 @@ class Flatten(Module):
         return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
 
     def backward(self, dout):
-        (shape,) = self.saved_arrays
+        (shape,) = self.pop_saved()
         return dout.reshape(shape)
 
     def extra_repr(self):
@@ -123,7 +125,7 @@ class Dropout(Module):
         Probability of dropping an entry.
     rng : Generator or int, optional, keyword-only
         Source of the masks (a seed makes runs reproducible); without one, a fresh
-        generator on the input's device for every forward.
+        generator for every forward.  The masks are made where the input lives.
     """
 
     def __init__(self, p: float = 0.5, *, rng=None):
@@ -133,12 +135,12 @@ class Dropout(Module):
         self.rng = None if rng is None else as_rng(rng)
 
     def forward(self, x):
-        out, mask = F.dropout(x, self.p, self.training, self.rng, return_mask=True)
+        out, mask = F.dropout(x, self.p, self.training, rng=self.rng, return_mask=True)
         self.save_for_backward(mask)
         return out
 
     def backward(self, dout):
-        (mask,) = self.saved_arrays
+        (mask,) = self.pop_saved()
         return F.dropout_backward(dout, mask)
 
     def extra_repr(self):

@@ -30,7 +30,7 @@ class _Loss(Module):
         return self.loss(input, target)
 
     def backward(self, dout=1.0):
-        input, target = self.saved_arrays
+        input, target = self.pop_saved()
         return self.loss_backward(dout, input, target)
 
     def loss(self, input, target):
@@ -44,20 +44,20 @@ class MSELoss(_Loss):
     """Mean squared error ``mean((input - target)^2)``, for regression."""
 
     def loss(self, input, target):
-        return F.mse(input, target)
+        return F.mse_loss(input, target)
 
     def loss_backward(self, dout, input, target):
-        return F.mse_backward(dout, input, target)
+        return F.mse_loss_backward(dout, input, target)
 
 
 class L1Loss(_Loss):
     """Mean absolute error ``mean(|input - target|)``, robust to outliers."""
 
     def loss(self, input, target):
-        return F.l1(input, target)
+        return F.l1_loss(input, target)
 
     def loss_backward(self, dout, input, target):
-        return F.l1_backward(dout, input, target)
+        return F.l1_loss_backward(dout, input, target)
 
 
 class CrossEntropyLoss(_Loss):

@@ -1,37 +1,52 @@
-"""The base class of every layer: parameters, their gradients, train/eval, and a forward cache.
+"""The base class of every layer: parameters that carry their gradients, train/eval, caches.
 
 A module is a function with memory.  ``forward(x)`` computes the output and keeps what the
 backward will need (usually ``x``); ``backward(dout)`` turns the gradient with respect to
 the output into the gradient with respect to ``x`` and *adds* the gradients with respect to
-the module's parameters into their ``*_grad`` arrays::
+the module's parameters into their ``.grad``::
 
     out = layer(x)              # forward: remembers x
-    dx = layer.backward(dout)   # layer.weight_grad += dL/dweight ; returns dL/dx
+    dx = layer.backward(dout)   # layer.weight.grad += dL/dweight ; returns dL/dx
 
 Gradients accumulate (``+=``) across backward calls, as in PyTorch, until ``zero_grad()``:
-a parameter used twice must receive the sum of both contributions.  (A module keeps only
-its latest forward's cache, though: to use a layer twice in one pass, PyTorch's autograd
-records both uses; here, build two layers.)
+a parameter used twice must receive the sum of both contributions.
 
-Parameters live in plain attributes (``self.weight``), their gradients beside them
-(``self.weight_grad``), both listed by name in ``param_names``.  Non-trainable state that is
-part of the model, such as batch norm's running statistics, is listed in ``buffer_names``.
+A layer may be used more than once in one forward pass (``Sequential(lin, act, lin)``): each
+forward pushes what it saves on a stack, each backward pops the latest, so the backward
+calls must come in the reverse order of the forward calls -- the order in which the chain
+rule walks back through the graph, and the order every container here uses.  A call of a
+module from outside any module starts a new forward pass and forgets the stacks of the
+previous one; a backward with nothing left to pop raises instead of reusing a stale cache.
+
+Parameters live in attributes (``self.weight``) as :class:`~dlcourse.nn.Parameter`
+objects, ``.data`` and ``.grad`` together, listed by name in ``param_names``.  Non-trainable
+state that is part of the model, such as batch norm's running statistics, is a plain array
+listed in ``buffer_names``.
 """
 
 from __future__ import annotations
 
-from dlcourse.backend import array_module, default_rng, to_numpy
+from dlcourse.backend import default_rng, like
+from dlcourse.nn.parameter import Parameter
 
 __all__ = ["Module"]
+
+
+class _ForwardPass:
+    """Which forward pass is running: a call from outside any module starts a new one."""
+
+    depth = 0    # how many module calls are running, one inside the other
+    number = 0   # counts the outermost calls
 
 
 class Module:
     """Base class of the layers in :mod:`dlcourse.nn`.
 
     Subclasses set ``param_names`` (e.g. ``("weight", "bias")``), create the parameters with
-    :meth:`set_params` in ``__init__`` (each ``p`` gets a zero gradient ``p_grad``), and
-    implement ``forward`` and ``backward``, which hands its parameter gradients to
-    :meth:`add_grads`.  Containers override :meth:`named_children`.
+    :meth:`set_params` in ``__init__``, and implement ``forward`` (which hands what the
+    backward needs to :meth:`save_for_backward`) and ``backward`` (which takes it back with
+    :meth:`pop_saved` and hands its parameter gradients to :meth:`add_grads`).
+    Containers override :meth:`named_children`.
 
     Attributes
     ----------
@@ -45,7 +60,8 @@ class Module:
 
     def __init__(self):
         self.training = True
-        self._saved = None
+        self._saved = []        # one entry per forward not yet differentiated
+        self._saved_in = None   # the forward pass those entries belong to
 
     # --- computing -----------------------------------------------------------------------
 
@@ -54,22 +70,32 @@ class Module:
         raise NotImplementedError
 
     def backward(self, dout):
-        """Return ``dL/dx`` from ``dL/dout`` and add the parameters' gradients in place."""
+        """Return ``dL/dx`` from ``dL/dout`` and add the parameters' gradients."""
         raise NotImplementedError
 
     def __call__(self, *args):
-        return self.forward(*args)
+        if _ForwardPass.depth == 0:
+            _ForwardPass.number += 1
+        _ForwardPass.depth += 1
+        try:
+            return self.forward(*args)
+        finally:
+            _ForwardPass.depth -= 1
 
     def save_for_backward(self, *arrays) -> None:
-        """Keep arrays from the forward pass for the backward pass (PyTorch's ctx name)."""
-        self._saved = arrays
+        """Keep arrays from this forward for its backward (pushed on this module's stack)."""
+        current = _ForwardPass.number if _ForwardPass.depth else None  # None: forward() direct
+        if current is None or current != self._saved_in:
+            self._saved, self._saved_in = [], current
+        self._saved.append(arrays)
 
-    @property
-    def saved_arrays(self) -> tuple:
-        """The arrays given to :meth:`save_for_backward` by the latest forward."""
-        if self._saved is None:
-            raise RuntimeError(f"{type(self).__name__}.backward was called before forward")
-        return self._saved
+    def pop_saved(self) -> tuple:
+        """The arrays saved by the latest forward not yet differentiated (popped: used once)."""
+        if not self._saved:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called more often than forward in this "
+                f"forward pass (or before any forward)")
+        return self._saved.pop()
 
     # --- the tree of modules -------------------------------------------------------------
 
@@ -85,31 +111,43 @@ class Module:
 
     # --- parameters and gradients --------------------------------------------------------
 
-    def set_params(self, **params) -> None:
-        """Make each array a parameter with a zero gradient beside it (None stays None)."""
-        for name, value in params.items():
-            setattr(self, name, value)
-            setattr(self, name + "_grad", None if value is None else zeros_like(value))
+    def set_params(self, **arrays) -> None:
+        """Make each array a :class:`~dlcourse.nn.Parameter` attribute (None stays None)."""
+        for name, value in arrays.items():
+            setattr(self, name, None if value is None else Parameter(value))
 
     def add_grads(self, **grads) -> None:
-        """Add each gradient into its parameter's ``*_grad``, in place (they accumulate)."""
+        """Add each gradient into its parameter's ``.grad`` (they accumulate)."""
         for name, grad in grads.items():
-            if getattr(self, name) is not None:
-                accumulated = getattr(self, name + "_grad")
-                accumulated += grad
+            param = getattr(self, name)
+            if param is not None:
+                param.accumulate_grad(grad)
 
-    def named_params(self, prefix: str = ""):
-        """Yield ``(name, param, grad)`` for every parameter, children's included.
+    def named_parameters(self, prefix: str = ""):
+        """Yield ``(name, parameter)`` for every parameter, children's included.
 
         Names are dotted paths as in ``torch.nn.Module.named_parameters``:
-        ``"0.weight"`` is the weight of the first layer of a Sequential.
+        ``"0.weight"`` is the weight of the first layer of a Sequential.  A parameter shared
+        by two layers is listed once, under its first name.
         """
+        seen = set()
+        for name, param in self._all_parameters(prefix):
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield name, param
+
+    def _all_parameters(self, prefix):
         for name in self.param_names:
             param = getattr(self, name)
             if param is not None:  # e.g. a layer built with bias=False
-                yield prefix + name, param, getattr(self, name + "_grad")
+                yield prefix + name, param
         for child_name, child in self.named_children():
-            yield from child.named_params(f"{prefix}{child_name}.")
+            yield from child._all_parameters(f"{prefix}{child_name}.")
+
+    def parameters(self):
+        """Yield every :class:`~dlcourse.nn.Parameter` in a fixed order: an optimiser's input."""
+        for _, param in self.named_parameters():
+            yield param
 
     def named_buffers(self, prefix: str = ""):
         """Yield ``(name, array)`` for every buffer (e.g. running statistics)."""
@@ -117,14 +155,6 @@ class Module:
             yield prefix + name, getattr(self, name)
         for child_name, child in self.named_children():
             yield from child.named_buffers(f"{prefix}{child_name}.")
-
-    def params(self) -> list:
-        """All parameter arrays, in a fixed order; hand them to an optimiser."""
-        return [param for _, param, _ in self.named_params()]
-
-    def grads(self) -> list:
-        """The gradient arrays, in the order of :meth:`params`, updated in place."""
-        return [grad for _, _, grad in self.named_params()]
 
     def place(self, *arrays):
         """The arrays moved to where this module's parameters live: host (NumPy) or GPU.
@@ -140,21 +170,19 @@ class Module:
         >>> type(x).__name__, type(y).__name__
         ('ndarray', 'ndarray')
         """
-        params = self.params()
-        if params:
-            xp = array_module(*params)
-            move = to_numpy if xp.__name__ == "numpy" else xp.asarray
-            arrays = tuple(move(a) for a in arrays)
+        first = next(self.parameters(), None)
+        if first is not None:
+            arrays = tuple(like(a, first.data) for a in arrays)
         return arrays[0] if len(arrays) == 1 else arrays
 
     def zero_grad(self) -> None:
-        """Reset every gradient to zero, in place (they accumulate until you do)."""
-        for grad in self.grads():
-            grad[...] = 0
+        """Forget every gradient (``p.grad = None``): they accumulate until you do."""
+        for param in self.parameters():
+            param.zero_grad()
 
     def num_params(self) -> int:
         """How many numbers the parameters hold in total."""
-        return sum(int(param.size) for param in self.params())
+        return sum(param.size for param in self.parameters())
 
     # --- train / eval --------------------------------------------------------------------
 
@@ -171,18 +199,18 @@ class Module:
     # --- saving and loading --------------------------------------------------------------
 
     def state_dict(self) -> dict:
-        """Copies of all parameters and buffers by name (PyTorch returns references)."""
-        state = {name: param.copy() for name, param, _ in self.named_params()}
+        """Copies of all parameters' values and buffers by name (PyTorch returns references)."""
+        state = {name: param.data.copy() for name, param in self._all_parameters("")}
         state.update((name, buffer.copy()) for name, buffer in self.named_buffers())
         return state
 
     def load_state_dict(self, state: dict) -> None:
-        """Copy the arrays of ``state`` into the parameters and buffers, in place.
+        """Copy the arrays of ``state`` into the parameters and buffers, in place (as torch).
 
-        In place, so an optimiser holding the old arrays keeps working.  Names and shapes
-        must match exactly; values are converted to each array's dtype and device.
+        Names and shapes must match exactly; values are converted to each array's dtype
+        and device.
         """
-        targets = {name: param for name, param, _ in self.named_params()}
+        targets = {name: param.data for name, param in self._all_parameters("")}
         targets.update(self.named_buffers())
         missing, unexpected = sorted(set(targets) - set(state)), sorted(set(state) - set(targets))
         if missing or unexpected:
@@ -198,8 +226,7 @@ class Module:
                     f"shape {tuple(value.shape)}"
                 )
         for name, target in targets.items():
-            value = to_numpy(state[name])  # via the host: state may come from any device
-            target[...] = array_module(target).asarray(value, dtype=target.dtype)
+            target[...] = like(state[name], target).astype(target.dtype, copy=False)
 
     # --- printing ------------------------------------------------------------------------
 
@@ -221,8 +248,3 @@ class Module:
 def as_rng(rng):
     """A random generator from ``rng``: a generator, a seed, or None (a fresh one)."""
     return rng if hasattr(rng, "random") else default_rng(rng)
-
-
-def zeros_like(array):
-    """Zeros with the shape, dtype and device of ``array`` (a fresh gradient buffer)."""
-    return array_module(array).zeros_like(array)

@@ -50,7 +50,7 @@ class MaxPool2d(_Pool2d):
         return out
 
     def backward(self, dout):
-        x, indices = self.saved_arrays
+        x, indices = self.pop_saved()
         return F.max_pool2d_backward(dout, x, self.kernel_size, self.stride, self.padding,
                                      indices=indices)
 
@@ -63,7 +63,7 @@ class AvgPool2d(_Pool2d):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
+        (x,) = self.pop_saved()
         return F.avg_pool2d_backward(dout, x, self.kernel_size, self.stride, self.padding)
 
 
@@ -79,5 +79,5 @@ class GlobalAvgPool2d(Module):
         return F.global_avg_pool2d(x)
 
     def backward(self, dout):
-        (x,) = self.saved_arrays
+        (x,) = self.pop_saved()
         return F.global_avg_pool2d_backward(dout, x)

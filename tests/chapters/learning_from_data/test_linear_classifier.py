@@ -54,7 +54,7 @@ def test_softmax_is_shift_invariant_but_not_scale_invariant():
 
 def test_two_class_softmax_is_the_sigmoid_of_the_score_difference(rng):
     scores = rng.standard_normal((10, 2))
-    np.testing.assert_allclose(F.softmax(scores, axis=1)[:, 1],
+    np.testing.assert_allclose(F.softmax(scores, dim=1)[:, 1],
                                F.sigmoid(scores[:, 1] - scores[:, 0]), rtol=1e-12)
 
 
@@ -81,7 +81,7 @@ def test_cross_entropy_between_matches_torch_soft_target_cross_entropy(rng):
     logits = rng.standard_normal((6, 5))
     u = rng.random((6, 5))
     u /= u.sum(axis=1, keepdims=True)
-    v = F.softmax(logits, axis=1)
+    v = F.softmax(logits, dim=1)
     expected = TF.cross_entropy(torch.tensor(logits), torch.tensor(u), reduction="none").numpy()
     np.testing.assert_allclose(cross_entropy_between(u, v), expected, rtol=1e-10)
 

@@ -96,8 +96,8 @@ def test_the_chapter_example_losses_match_hand_computed_values():
 
     y_hat, y = np.array([2.5, 0.0, 2.1, 7.8]), np.array([3.0, -0.5, 2.0, 7.0])
     # squared errors 0.25, 0.25, 0.01, 0.64 -> mean 0.2875; absolute 0.5, 0.5, 0.1, 0.8 -> 0.475
-    assert float(F.mse(y_hat, y)) == pytest.approx(0.2875)
-    assert float(F.l1(y_hat, y)) == pytest.approx(0.475)
+    assert float(F.mse_loss(y_hat, y)) == pytest.approx(0.2875)
+    assert float(F.l1_loss(y_hat, y)) == pytest.approx(0.475)
     # BCE of logits (0, 3) with labels (1, 0): (log 2 + log(1 + e^3)) / 2
     nll, _ = bernoulli_nll([0.0, 3.0], [1.0, 0.0])
     assert nll == pytest.approx((math.log(2) + math.log(1 + math.exp(3))) / 2)

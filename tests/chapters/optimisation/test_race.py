@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from dlcourse import nn
 from dlcourse.chapters.optimisation import race as race_mod
 from dlcourse.chapters.optimisation.race import (
     OPTIMIZERS,
@@ -195,11 +196,11 @@ def test_plateau_schedule_follows_the_validation_loss_like_torch():
 
 
 def test_make_optimizer_builds_the_named_rule():
-    p, g = [np.zeros(2)], [np.zeros(2)]
-    assert make_optimizer("Nesterov", p, g, lr=0.1).nesterov
-    assert make_optimizer("Adam", p, g, lr=0.1, beta=0.5).beta1 == 0.5
+    p = [nn.Parameter(np.zeros(2))]
+    assert make_optimizer("Nesterov", p, lr=0.1).nesterov
+    assert make_optimizer("Adam", p, lr=0.1, beta=0.5).beta1 == 0.5
     with pytest.raises(ValueError, match="unknown optimiser"):
-        make_optimizer("LBFGS", p, g, lr=0.1)
+        make_optimizer("LBFGS", p, lr=0.1)
 
 
 def test_gradient_norms_at_init_match_torch_autograd():

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dlcourse.chapters.perceptron_mlp.activations import (
-    ACTIVATIONS,
+    ACTIVATION_FORMULAS,
     activation_curves,
     activation_table,
     format_activation_table,
@@ -70,7 +70,7 @@ def test_sigmoid_and_tanh_saturate_but_relu_does_not_for_positive_inputs():
 
 def test_table_lists_every_activation_with_consistent_numbers():
     rows = {row["name"]: row for row in activation_table()}
-    assert list(rows) == list(ACTIVATIONS)
+    assert list(rows) == list(ACTIVATION_FORMULAS)
     assert rows["sigmoid"]["max f'"] == 0.25
     assert rows["tanh"]["f'(0)"] == 1.0 and rows["tanh"]["f(0)"] == 0.0
     # E[sigmoid(z)] = 1/2 for symmetric z; E[relu(z)] = 1/sqrt(2 pi) for z ~ N(0, 1).
@@ -79,7 +79,7 @@ def test_table_lists_every_activation_with_consistent_numbers():
     assert abs(rows["tanh"]["mean f(z)"]) < 0.01 and abs(rows["selu"]["mean f(z)"]) < 0.01
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("name", list(ACTIVATION_FORMULAS))
 def test_float32_in_float32_out(name):
     f, df = activation_curves(name, np.linspace(-2, 2, 5, dtype=np.float32))
     assert f.dtype == np.float32 and df.dtype == np.float32
@@ -116,5 +116,5 @@ def test_formatted_table_has_a_header_and_one_line_per_activation():
     lines = format_activation_table().splitlines()
     assert lines[0].split() == ["activation", "f(0)", "f'(0)", "max", "f'", "f'(-5)", "f'(5)",
                                 "mean", "f(z)"]
-    assert [line.split()[0] for line in lines[1:]] == list(ACTIVATIONS)
+    assert [line.split()[0] for line in lines[1:]] == list(ACTIVATION_FORMULAS)
     assert lines[3].split()[1:3] == ["0.5000", "0.2500"]          # sigmoid: f(0), f'(0)

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 import torch
 
+from dlcourse import nn
 from dlcourse.chapters.perceptron_mlp.mlp import (
     dead_unit_fraction,
     decision_grid,
     dying_relu_demo,
     hidden_unit_spread,
-    make_mlp,
     rnn_forward,
+    start_weights,
     train_mlp,
     train_xor_mlp,
 )
@@ -26,14 +27,14 @@ TORCH_ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": to
 
 def _torch_history(X, y, *, hidden_sizes, activation, lr, epochs, seed, momentum=0.0):
     """The same MLP, same initial weights, trained by torch.optim.SGD on the same loss."""
-    ours = make_mlp(X.shape[1], hidden_sizes, 1 if y.max() == 1 else int(y.max()) + 1,
-                    activation=activation, seed=seed, dtype=X.dtype)
+    ours = nn.mlp(X.shape[1], hidden_sizes, 1 if y.max() == 1 else int(y.max()) + 1,
+                  activation=activation, rng=seed, dtype=X.dtype)
     layers = []
     for layer in ours:
         if type(layer).__name__ == "Linear":
             linear = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
-            linear.weight.data = torch.tensor(layer.weight)
-            linear.bias.data = torch.tensor(layer.bias)
+            linear.weight.data = torch.tensor(layer.weight.data)
+            linear.bias.data = torch.tensor(layer.bias.data)
             layers.append(linear)
         else:
             layers.append(TORCH_ACTIVATIONS[activation]())
@@ -108,14 +109,14 @@ def test_constant_initialisation_keeps_every_hidden_unit_identical(activation):
 def test_zero_initialised_tanh_net_never_moves_its_hidden_weights():
     # tanh(0) = 0 gives zero hidden outputs, so dL/dW2 = 0; W2 = 0 gives dL/dW1 = 0.
     run = train_xor_mlp(hidden=4, activation="tanh", init_scale=0.0, epochs=50)
-    assert not run.net[0].weight.any() and not run.net[-1].weight.any()
+    assert not run.net[0].weight.data.any() and not run.net[-1].weight.data.any()
 
 
 def test_init_scale_multiplies_the_default_initialisation():
-    base = make_mlp(2, [3], 1, seed=4, dtype="float64")
-    scaled = make_mlp(2, [3], 1, seed=4, init_scale=2.5, dtype="float64")
-    for a, b in zip(base.params(), scaled.params(), strict=True):
-        np.testing.assert_allclose(b, 2.5 * a)
+    base = nn.mlp(2, [3], 1, rng=4, dtype="float64")
+    scaled = start_weights(nn.mlp(2, [3], 1, rng=4, dtype="float64"), init_scale=2.5)
+    for a, b in zip(base.parameters(), scaled.parameters(), strict=True):
+        np.testing.assert_allclose(b.data, 2.5 * a.data)
 
 
 def test_larger_learning_rates_kill_more_relus():
@@ -126,9 +127,9 @@ def test_larger_learning_rates_kill_more_relus():
 
 
 def test_dead_unit_fraction_counts_units_silent_on_every_input():
-    net = make_mlp(2, [4], 1, activation="relu", dtype="float64")
-    net[0].weight[...] = 0.0
-    net[0].bias[...] = np.array([1.0, -1.0, -2.0, 0.5])
+    net = nn.mlp(2, [4], 1, activation="relu", dtype="float64")
+    net[0].weight.data[...] = 0.0
+    net[0].bias.data[...] = np.array([1.0, -1.0, -2.0, 0.5])
     assert dead_unit_fraction(net, np.ones((3, 2))) == 0.5
 
 
@@ -157,7 +158,7 @@ def test_decision_grid_covers_the_data_with_probabilities():
 
 def test_training_keeps_float32_data_in_float32():
     run = train_xor_mlp(epochs=5)
-    assert all(p.dtype == np.float32 for p in run.net.params())
+    assert all(p.dtype == np.float32 for p in run.net.parameters())
 
 
 def test_bad_arguments_are_refused_with_clear_errors():
@@ -169,6 +170,6 @@ def test_bad_arguments_are_refused_with_clear_errors():
     with pytest.raises(ValueError, match="4 samples but y has 3"):
         train_mlp(X, y[:3])
     with pytest.raises(ValueError, match="init_scale must be non-negative"):
-        make_mlp(2, [2], 1, init_scale=-1.0)
+        start_weights(nn.mlp(2, [2], 1), init_scale=-1.0)
     with pytest.raises(ValueError, match="x has 2 features but w_ih expects 3"):
         rnn_forward(np.zeros((2, 1, 2)), np.zeros((4, 3)), np.zeros((4, 4)), np.zeros(4))

@@ -74,7 +74,7 @@ def test_residual_gradient_identity_holds_numerically():
 
 def test_residual_gradient_identity_matches_torch_autograd():
     result = residual.residual_gradient_identity(seed=3)
-    ours = engine.BasicBlock(2, 2, rng=3, dtype="float64")    # the same weights as inside
+    ours = engine.BasicBlockEngine(2, 2, rng=3, dtype="float64")    # the same weights as inside
     theirs = BasicBlock(2, 2).double().train()
     state = {k: torch.from_numpy(np.asarray(v)) for k, v in ours.state_dict().items()}
     theirs.load_state_dict(state, strict=False)
@@ -97,7 +97,7 @@ def test_conv_gradient_norms_match_the_engine_twin():
     logits = twin(X.numpy())
     twin.zero_grad()
     twin.backward(F.cross_entropy_backward(1.0, logits, y.numpy()))
-    expected = [np.linalg.norm(grad) for name, _, grad in twin.named_params()
+    expected = [np.linalg.norm(p.grad) for name, p in twin.named_parameters()
                 if "conv" in name and "downsample" not in name]
     assert len(norms) == 7                                   # 6n + 1 convolutions, n = 1
     np.testing.assert_allclose(norms, expected, rtol=1e-6)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from threadpoolctl import threadpool_limits
 
-from dlcourse import data
+from dlcourse import data, nn
 from dlcourse.chapters.training_deep_nets import regularisation as rg
 from dlcourse.zoo import recipes
 
@@ -36,7 +36,7 @@ def test_inverted_dropout_keeps_the_expected_value_and_unscaled_would_not(p):
 
 
 def test_dropout_changes_training_outputs_but_not_eval_outputs():
-    model = rg.make_mlp(8, (32,), 3, dropout=0.5, seed=0)
+    model = nn.mlp(8, (32,), 3, dropout=0.5, rng=0)
     x = np.ones(8, dtype=np.float32)
     train_out, eval_out = rg.dropout_mlp_outputs(model, x, samples=4)
     assert train_out.shape == (4, 3) and eval_out.shape == (3,)
@@ -50,17 +50,17 @@ def test_sgd_with_l1_matches_torch_sgd_on_loss_plus_l1_penalty():
     rng = np.random.default_rng(0)
     p0, target = rng.standard_normal(6), rng.standard_normal(6)
     l1, l2, lr = 0.3, 0.1, 0.05
-    p, g = p0.copy(), np.zeros(6)
-    opt = rg.SGDWithL1([p], [g], lr=lr, l1=l1, weight_decay=l2, momentum=0.9)
+    p = nn.Parameter(p0.copy())
+    opt = rg.SGDWithL1([p], lr=lr, l1=l1, weight_decay=l2, momentum=0.9)
     tp = torch.tensor(p0, requires_grad=True)
     topt = torch.optim.SGD([tp], lr=lr, momentum=0.9, weight_decay=l2)
     for _ in range(5):
-        g[...] = 2 * (p - target)                     # gradient of ||p - target||^2
+        p.grad = 2 * (p.data - target)                # gradient of ||p - target||^2
         opt.step()
         topt.zero_grad()
         (((tp - torch.tensor(target)) ** 2).sum() + l1 * tp.abs().sum()).backward()
         topt.step()
-    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12)
 
 
 def test_l1_makes_weights_sparser_than_l2_on_digits(digits):
@@ -109,8 +109,9 @@ def test_multitask_counts_hard_sharing_trunk_once_and_soft_sharing_once_per_task
 
 
 def test_soft_sharing_penalty_is_the_squared_distance_between_parameters():
-    a, b = rg.make_mlp(4, (3,), 2, seed=0), rg.make_mlp(4, (3,), 2, seed=1)
-    expected = sum(float(((p - q) ** 2).sum()) for p, q in zip(a.params(), b.params(), strict=True))
+    a, b = nn.mlp(4, (3,), 2, rng=0), nn.mlp(4, (3,), 2, rng=1)
+    expected = sum(float(((p.data - q.data) ** 2).sum())
+                   for p, q in zip(a.parameters(), b.parameters(), strict=True))
     assert expected > 0
     assert rg.soft_sharing_penalty([a, b]) == pytest.approx(expected)
     assert rg.soft_sharing_penalty([a, a, b]) == pytest.approx(2 * expected)

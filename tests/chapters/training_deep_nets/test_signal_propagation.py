@@ -71,8 +71,8 @@ def test_propagate_statistics_match_a_torch_forward_and_backward(activation, ini
     f = TORCH_ACTIVATIONS[activation]
     outputs, weights = [], []
     for linear in net.layers[::2]:
-        w = torch.tensor(linear.weight, requires_grad=True)
-        h = f(h @ w.T + torch.tensor(linear.bias))
+        w = torch.tensor(linear.weight.data, requires_grad=True)
+        h = f(h @ w.T + torch.tensor(linear.bias.data))
         h.retain_grad()
         outputs.append(h)
         weights.append(w)
