@@ -195,6 +195,8 @@ def threads(n=400):
     except RuntimeError:
         pass
     stop.set()
+    for t in started:  # a graded function runs alone: the threads must be gone before
+        t.join()
     return len(started)
 RESULTS = [forks(), threads()]
 def probe():
