@@ -14,6 +14,14 @@ matplotlib.use("Agg")
 torch.set_num_threads(1)
 
 
+def _shown(panel):
+    """What the panel's figure shows: the data title, D's surface, the generated points, and
+    the step marked on the loss plot."""
+    ax_data, ax_loss = panel.figure.axes
+    return (ax_data.get_title(), ax_data.images[0].get_array(),
+            np.column_stack(ax_data.lines[1].get_data()), ax_loss.lines[-1].get_xdata()[0])
+
+
 def test_panel_snapshot_slider_walks_through_the_cached_run():
     panel = gan_lab_panel(epochs=6)
     assert panel.result["epoch"] == 6 and "modes" in panel.summary.value
@@ -22,6 +30,22 @@ def test_panel_snapshot_slider_walks_through_the_cached_run():
     assert panel.result["epoch"] == 0 and panel.result["run"] is run
     assert panel.result["cached"] and "cached run" in panel.summary.value
     assert panel.image.value != image and panel.last_update_ms > 0
+    title, surface, samples, step = _shown(panel)
+    assert title == f"epoch 0: {run.coverage[0]}/8 modes" and step == 0
+    np.testing.assert_array_equal(surface, run.surfaces[0])
+    np.testing.assert_array_equal(samples, run.samples[0])
+
+
+def test_panel_streams_a_new_setting_and_ends_on_the_final_snapshot():
+    panel = gan_lab_panel(epochs=3)
+    panel.controls["lr_d"].value = 1e-2
+    assert panel.timings["frames"] >= 2     # at least the first epoch, then the end
+    run = panel.result["run"]
+    assert panel.result["done"] and len(run.epochs) == 4
+    title, surface, samples, step = _shown(panel)
+    assert title.startswith("epoch 3:") and step == len(run.d_loss)
+    np.testing.assert_array_equal(surface, run.surfaces[-1])
+    assert "trained in" in panel.summary.value
 
 
 def test_panel_new_learning_rate_trains_a_new_run():
