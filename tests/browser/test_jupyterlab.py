@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from labpage import _IMAGE_DIGEST_JS
 
 from dlcourse.grading.checks import run_checks
 
@@ -122,3 +123,40 @@ def test_exercise_with_a_wrong_answer_shows_the_friendly_check_message(in_lab):
 
     in_lab(body)
     assert exercise.read_bytes() == committed, "the wrong answer was saved into the exercise"
+
+
+def test_quick_moves_of_a_slider_end_on_a_figure_of_the_last_value(in_lab):
+    """Three quick key presses on a slider, then the same value reached slowly: the panel
+    must end on the summary of the last value and on the same figure both ways (stale
+    redraws neither pile up nor come last)."""
+    def body(lab):
+        lab.open("notebooks/03_backprop.ipynb")
+        lab.run_all()
+        assert not lab.problems(), _problems_message(lab.problems())
+        lab.wait_for_widgets()
+        panel = lab.panels().first          # e = (a + b)(b + 1); its sliders are a and b
+        panel.scroll_into_view_if_needed()
+        lab.wait_for_figure(panel)
+        image = panel.locator(":scope > img.widget-image")
+        summary = panel.locator(":scope > .widget-html")
+        a, b = (panel.locator(".noUi-handle").nth(i) for i in (0, 1))
+
+        def press(*keys):
+            """Press ``keys`` on a's slider without waiting; wait for e of the last a."""
+            for key in keys:
+                a.press(key)
+            x, y = (float(h.get_attribute("aria-valuenow")) for h in (a, b))
+            e = f"e = (a + b)(b + 1) = {(x + y) * (y + 1):g};"
+            lab.page.wait_for_function("([s, e]) => s.innerText.startsWith(e)",
+                                       arg=[summary.element_handle(), e], timeout=60_000)
+            lab.page.wait_for_function("img => img.complete", arg=image.element_handle())
+            return x, image.evaluate(_IMAGE_DIGEST_JS)
+
+        a.focus()
+        start = a.get_attribute("aria-valuenow")
+        quick = press("ArrowRight", "ArrowRight", "ArrowRight")
+        press("ArrowLeft")
+        slow = press("ArrowRight")
+        assert quick[0] == float(start) + 0.75 and quick == slow
+
+    in_lab(body)
