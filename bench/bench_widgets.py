@@ -8,10 +8,13 @@ JupyterLab) ``--rounds`` times, and print over all those updates
   goes to the browser -- as the control's observer runs it;
 * ``CPU`` median and p90: the CPU ms of that update, which other processes on a shared
   machine do not inflate (NumPy's BLAS threads can push it above the wall time);
-* ``PNG ms`` and ``PNG kB``: the delivery part, the encoding of the figure (median) and
-  the size of what is sent.
+* ``PNG ms`` and ``PNG kB``: the delivery part, rasterising and encoding the figure
+  (median) and the size of what is sent;
+* ``wait`` p90: the longest time without a new picture during an update -- the update
+  itself, except for a panel that streams (the GAN lab training a new setting).
 
-The course's goal is an update under 100 ms, median and p90, on a slow 2-core laptop.
+The course's goal: an update (for a streaming panel, each new picture) under 100 ms,
+median and p90, on a slow 2-core laptop; rows over it are flagged.
 
     python bench/bench_widgets.py            # every chapter
     python bench/bench_widgets.py 04 07      # some chapters
@@ -175,7 +178,8 @@ CHAPTERS = {name[-2:]: build for name, build in globals().items()
 
 def time_panel(panel, changes, rounds: int) -> dict:
     """Every update's times over ``rounds`` of ``changes``: lists of ms, and PNG bytes."""
-    times = {"compute": [], "update": [], "cpu": [], "png_ms": [], "png_bytes": []}
+    times = {"compute": [], "update": [], "cpu": [], "png_ms": [], "png_bytes": [],
+             "wait": []}
     for _ in range(rounds):
         for name, value in changes:
             wall, cpu = time.perf_counter(), time.process_time()
@@ -184,6 +188,7 @@ def time_panel(panel, changes, rounds: int) -> dict:
             times["update"].append(1000 * (time.perf_counter() - wall))
             times["png_ms"].append(panel.timings["png"])
             times["png_bytes"].append(len(panel.image.value))
+            times["wait"].append(panel.timings["longest_wait"])
             start = time.perf_counter()
             panel.compute(**panel.values())
             times["compute"].append(1000 * (time.perf_counter() - start))
@@ -206,15 +211,15 @@ def main():
         parser.error(f"no panels for chapter(s) {', '.join(unknown)}; "
                      f"choose from {', '.join(CHAPTERS)}")
     print(f"{'ch':3s} {'panel':40s} {'compute':>8s} {'update':>7s} {'p90':>6s} "
-          f"{'CPU':>6s} {'p90':>6s} {'PNG ms':>6s} {'PNG kB':>6s}   (ms unless kB)")
+          f"{'CPU':>6s} {'p90':>6s} {'PNG ms':>6s} {'PNG kB':>6s} {'wait':>6s}   (ms unless kB)")
     for chapter in args.chapters or CHAPTERS:
         for name, (panel, changes) in CHAPTERS[chapter]().items():
             t = time_panel(panel, changes, args.rounds)
             med = {key: statistics.median(values) for key, values in t.items()}
-            slow = max(p90(t["update"]), med["update"]) >= 100
+            slow = p90(t["wait"]) >= 100    # the update itself, or a streaming panel's frames
             print(f"{chapter:3s} {name:40s} {med['compute']:8.1f} {med['update']:7.1f} "
                   f"{p90(t['update']):6.1f} {med['cpu']:6.1f} {p90(t['cpu']):6.1f} "
-                  f"{med['png_ms']:6.1f} {med['png_bytes'] / 1000:6.1f}"
+                  f"{med['png_ms']:6.1f} {med['png_bytes'] / 1000:6.1f} {p90(t['wait']):6.1f}"
                   + ("  over 100 ms" if slow else ""))
 
 
