@@ -30,8 +30,10 @@ abandons it.
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from types import GeneratorType
 
@@ -251,6 +253,11 @@ class Panel(widgets.VBox):
             next(stream)
         except StopIteration:
             self._stream = None
+            return
+        except Exception:  # outside a comm message nobody else would show it: say it here
+            self._stream = None
+            self.summary.value = ("<b style='color:#b00'>this update failed:</b><pre>"
+                                  f"{html.escape(traceback.format_exc())}</pre>")
             return
         self._pending = loop.call_soon(self._next_frame, loop)
 

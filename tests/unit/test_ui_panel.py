@@ -241,3 +241,19 @@ def test_a_newer_change_from_the_browser_abandons_a_stream():
     asyncio.run(browser())
     assert (100, "closed") in log and (100, 100) not in log  # abandoned, not finished
     assert p.figure.axes[0].get_title() == "4 of 4"
+
+
+def test_an_update_from_the_browser_that_fails_says_so_under_the_figure():
+    def compute(n):
+        if n == 0:
+            raise ZeroDivisionError("n must not be 0")
+        return n
+
+    p = Panel(compute, lambda fig, n: f"n = {n}", {"n": w.IntSlider(value=1, min=0, max=3)})
+
+    async def browser():
+        p.controls["n"].set_state({"value": 0})
+        await _until(lambda: "failed" in p.summary.value)
+
+    asyncio.run(browser())
+    assert "ZeroDivisionError: n must not be 0" in p.summary.value and p.result == 1
