@@ -2,6 +2,7 @@
 
 import matplotlib
 import numpy as np
+import pytest
 import torch
 from matplotlib.figure import Figure
 
@@ -60,7 +61,9 @@ def test_panel_new_learning_rate_trains_a_new_run():
 
 def test_plot_generator_losses_has_both_losses_and_gradients():
     fig = viz.plot_generator_losses(Figure())
-    assert [len(ax.lines) for ax in fig.axes] == [3, 3]   # two curves + the zero line
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert legends[0] == [r"minimax: $\log(1 - D(G(z)))$", r"non-saturating: $-\log D(G(z))$"]
+    assert legends[1][:2] == ["minimax", "non-saturating"]
     minimax_grad = fig.axes[1].lines[0].get_ydata()
     assert minimax_grad[0] > -0.01                        # flat where D(G(z)) -> 0
 
@@ -70,9 +73,14 @@ def test_gan_snapshot_and_training_plots():
     ax = viz.plot_gan_snapshot(Figure().add_subplot(), run, 0, colorbar=True)
     assert ax.get_title().startswith("epoch 0") and len(ax.images) == 1
     ax = viz.plot_gan_training(Figure().add_subplot(), run)
-    assert len(ax.get_legend().get_texts()) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "D loss", "G loss", "log 4 (D = 1/2)"]
+    d_loss = ax.lines[0].get_ydata()                     # moving average over 8 steps
+    assert len(d_loss) == len(run.d_loss) - 7
+    assert d_loss[0] == pytest.approx(np.mean(run.d_loss[:8]))
     ax = viz.plot_d_outputs(Figure().add_subplot(), run, smooth=2)
-    assert len(ax.lines) == 3 and ax.get_ylim() == (0, 1)
+    assert ax.get_ylim() == (0, 1)
+    assert ax.lines[-1].get_ydata()[0] == 0.5             # the "D cannot tell" line
 
 
 def test_plot_optimal_discriminator_puts_d_star_on_a_second_axis():
