@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from labpage import _IMAGE_DIGEST_JS
 
 from dlcourse.grading.checks import run_checks
 
@@ -169,3 +170,48 @@ def test_the_instructors_lab_has_nbgraders_panels(chromium, instructor_lab):
     assert seen["plugins"] == INSTRUCTOR_PLUGINS, seen
     assert "Nbgrader" in seen["menus"], seen["menus"]
     assert seen["fetchNews"] == "false", seen
+
+
+def test_quick_moves_of_a_slider_end_on_a_figure_of_the_last_value(in_lab):
+    """Three quick key presses on a slider, then the same value reached slowly: the panel
+    must end on the summary of the last value and on the same figure both ways (stale
+    redraws neither pile up nor come last)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    def body(lab):
+        lab.open("notebooks/03_backprop.ipynb")
+        lab.run_all()
+        assert not lab.problems(), _problems_message(lab.problems())
+        lab.wait_for_widgets()
+        panel = lab.panels().first          # e = (a + b)(b + 1); its sliders are a and b
+        panel.scroll_into_view_if_needed()
+        lab.wait_for_figure(panel)
+        image = panel.locator(":scope > img.widget-image")
+        summary = panel.locator(":scope > .widget-html")
+        a = panel.locator(".noUi-handle").first
+        shown = {"a": 2.0, "b": 1.0}        # e_graph_panel()'s start; its sliders step 0.25
+
+        def press(*keys):
+            """Press ``keys`` on a's slider without waiting; wait for e of the last a."""
+            for key in keys:
+                a.press(key)
+                shown["a"] += 0.25 if key == "ArrowRight" else -0.25
+            x, y = shown["a"], shown["b"]
+            e = f"e = (a + b)(b + 1) = {(x + y) * (y + 1):g};"
+            try:
+                lab.page.wait_for_function("([s, e]) => s.innerText.includes(e)",
+                                           arg=[summary.element_handle(), e], timeout=60_000)
+            except PlaywrightTimeoutError:
+                raise AssertionError(f"after {keys} the summary should say {e!r} (a = {x}, "
+                                     f"b = {y}) but says {summary.inner_text()!r}") from None
+            lab.page.wait_for_function("img => img.complete", arg=image.element_handle())
+            return x, image.evaluate(_IMAGE_DIGEST_JS)
+
+        assert summary.inner_text().startswith("e = (a + b)(b + 1) = 6;")  # (2 + 1)(1 + 1)
+        a.focus()
+        quick = press("ArrowRight", "ArrowRight", "ArrowRight")
+        press("ArrowLeft")
+        slow = press("ArrowRight")
+        assert quick == slow
+
+    in_lab(body)

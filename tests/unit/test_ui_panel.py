@@ -1,8 +1,13 @@
 """The panel base every chapter's widgets are built on, and the quiz."""
 
+import asyncio
+import io
+
 import ipywidgets as w
+import numpy as np
 import pytest
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from PIL import Image
 
 from dlcourse.ui import Panel
 from dlcourse.ui.quiz import quiz_html
@@ -91,3 +96,164 @@ def test_a_fixed_layout_keeps_the_axes_where_draw_put_them():
 def test_an_unknown_axes_layout_is_refused():
     with pytest.raises(ValueError, match="axes_layout"):
         Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()}, axes_layout="tight")
+
+
+# -- draw once, then update ---------------------------------------------------------------
+
+def _line_panel(*, update: bool, draws: list | None = None, computes: list | None = None):
+    """The same picture drawn whole every time (update=False) or drawn once and updated."""
+    def compute(slope):
+        (computes if computes is not None else []).append(slope)
+        return slope
+
+    def draw_all(fig, slope):
+        ax = fig.add_subplot()
+        ax.set(xlim=(0, 1), ylim=(0, 2), title=f"slope {slope}")
+        ax.plot([0, 1], [0, slope], lw=3)
+        return f"slope {slope}"
+
+    def draw_static(fig, slope):
+        (draws if draws is not None else []).append(slope)
+        ax = fig.add_subplot()
+        ax.set(xlim=(0, 1), ylim=(0, 2), title=" ")
+        (line,) = ax.plot([], [], lw=3)
+        return {"line": line, "title": ax.title}
+
+    def update_line(artists, slope):
+        artists["line"].set_data([0, 1], [0, slope])
+        artists["title"].set_text(f"slope {slope}")
+        return f"slope {slope}"
+
+    slider = {"slope": w.FloatSlider(value=1.0, min=0, max=2)}
+    if update:
+        return Panel(compute, draw_static, slider, update=update_line,
+                     key=lambda slope: slope > 1.5)
+    return Panel(compute, draw_all, slider)
+
+
+def _pixels(panel) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(panel.image.value)).convert("RGB"))
+
+
+def test_an_updated_figure_shows_what_a_whole_redraw_shows():
+    whole, updated = _line_panel(update=False), _line_panel(update=True)
+    for slope in (0.5, 1.25):
+        whole.controls["slope"].value = updated.controls["slope"].value = slope
+        a, b = _pixels(whole), _pixels(updated)
+        assert a.shape == b.shape
+        # the line is drawn over the axes frame, not under it: a few pixels may differ
+        assert (a != b).any(axis=-1).mean() < 1e-3
+        assert updated.summary.value == f"slope {slope}"
+        assert updated.figure.axes[0].get_title() == f"slope {slope}"
+        assert list(updated.figure.axes[0].lines[0].get_ydata()) == [0, slope]
+
+
+def test_the_figure_is_drawn_again_only_when_the_key_changes():
+    draws = []
+    p = _line_panel(update=True, draws=draws)
+    p.controls["slope"].value = 0.5
+    p.controls["slope"].value = 1.0
+    assert draws == [1.0]                   # drawn once, updated twice
+    p.controls["slope"].value = 2.0         # the key changes: drawn afresh
+    assert draws == [1.0, 2.0] and p.figure.axes[0].get_title() == "slope 2.0"
+
+
+def test_a_key_without_update_is_refused():
+    with pytest.raises(ValueError, match="key needs update"):
+        Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()}, key=lambda n: n)
+
+
+# -- changes from the browser: the last value wins -----------------------------------------
+
+async def _until(condition, timeout=30.0):
+    """Let the loop run until ``condition()`` (the kernel's loop, in a notebook)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "the panel did not redraw"
+        await asyncio.sleep(0.005)
+
+
+def test_a_burst_of_changes_from_the_browser_is_drawn_once_with_the_last_value():
+    computes = []
+    p = _line_panel(update=True, computes=computes)
+
+    async def browser_burst():
+        for slope in (0.25, 0.5, 0.75, 1.25):
+            p.controls["slope"].set_state({"value": slope})  # what a comm message does
+        assert p.result == 1.0                               # nothing drawn yet
+        await _until(lambda: p.result == 1.25)
+
+    asyncio.run(browser_burst())
+    assert computes == [1.0, 1.25]          # the first frame, then only the last value
+    assert p.figure.axes[0].get_title() == "slope 1.25"
+    whole = _line_panel(update=False)
+    whole.controls["slope"].value = 1.25
+    assert (_pixels(p) != _pixels(whole)).any(axis=-1).mean() < 1e-3
+
+
+def test_a_change_from_python_redraws_at_once_even_inside_the_kernels_loop():
+    p = _line_panel(update=True)
+
+    async def cell():
+        p.controls["slope"].value = 0.5
+        return p.result, p.summary.value
+
+    assert asyncio.run(cell()) == (0.5, "slope 0.5")
+
+
+# -- streaming ------------------------------------------------------------------------------
+
+def _streaming_panel(log):
+    def frames(n):
+        try:
+            for i in range(1, n + 1):
+                log.append((n, i))
+                yield (n, i)
+        finally:
+            log.append((n, "closed"))
+
+    def draw(fig, result):
+        fig.add_subplot().set_title(f"{result[1]} of {result[0]}")
+        return f"{result[1]} of {result[0]}"
+
+    return Panel(frames, draw, {"n": w.IntSlider(value=2, min=1, max=100)})
+
+
+def test_a_streaming_compute_shows_every_frame_and_keeps_the_last():
+    log = []
+    p = _streaming_panel(log)
+    assert p.result == (2, 2) and p.summary.value == "2 of 2" and p.timings["frames"] == 2
+    p.controls["n"].value = 3
+    assert p.result == (3, 3) and p.figure.axes[0].get_title() == "3 of 3"
+
+
+def test_a_newer_change_from_the_browser_abandons_a_stream():
+    log = []
+    p = _streaming_panel(log)
+
+    async def browser():
+        p.controls["n"].set_state({"value": 100})
+        await _until(lambda: p.result is not None and p.result[0] == 100)
+        p.controls["n"].set_state({"value": 4})             # while the 100 frames stream
+        await _until(lambda: p.result == (4, 4))
+
+    asyncio.run(browser())
+    assert (100, "closed") in log and (100, 100) not in log  # abandoned, not finished
+    assert p.figure.axes[0].get_title() == "4 of 4"
+
+
+def test_an_update_from_the_browser_that_fails_says_so_under_the_figure():
+    def compute(n):
+        if n == 0:
+            raise ZeroDivisionError("n must not be 0")
+        return n
+
+    p = Panel(compute, lambda fig, n: f"n = {n}", {"n": w.IntSlider(value=1, min=0, max=3)})
+
+    async def browser():
+        p.controls["n"].set_state({"value": 0})
+        await _until(lambda: "failed" in p.summary.value)
+
+    asyncio.run(browser())
+    assert "ZeroDivisionError: n must not be 0" in p.summary.value and p.result == 1

@@ -25,8 +25,8 @@ the logits; :func:`train_gan_2d` trains a small MLP GAN with PyTorch on
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -34,8 +34,9 @@ from dlcourse._validate import check_array, check_positive
 from dlcourse.backend import array_module
 
 __all__ = ["GENERATOR_LOSSES", "GanRun", "discriminator_loss", "discriminator_loss_backward",
-           "gan_lab", "generator_loss", "generator_loss_backward", "generator_loss_curves",
-           "mode_coverage", "optimal_discriminator", "train_gan_2d"]
+           "gan_lab", "gan_lab_frames", "generator_loss", "generator_loss_backward",
+           "generator_loss_curves", "mode_coverage", "optimal_discriminator", "train_gan_2d",
+           "train_gan_2d_epochs"]
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
 
@@ -210,12 +211,28 @@ class GanRun:
     seconds: float = 0.0
 
 
-def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
+def train_gan_2d(**settings) -> GanRun:
+    """Train a small MLP GAN on a ring of Gaussians, recording snapshots as GAN Lab does.
+
+    Takes the keyword arguments of :func:`train_gan_2d_epochs` and returns its run once
+    training is over.
+
+    Examples
+    --------
+    >>> run = train_gan_2d(epochs=2, n_snapshots=2, grid_size=5)
+    >>> run.epochs, run.surfaces[-1].shape, len(run.g_loss)
+    ([0, 2], (5, 5), 16)
+    """
+    *_, run = train_gan_2d_epochs(**settings)
+    return run
+
+
+def train_gan_2d_epochs(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
                  noise_dim: int = 2, epochs: int = 100, loss: str = "non_saturating",
                  modes: int = 8, std: float = 0.05, n_data: int = 512, batch_size: int = 64,
                  hidden: int = 32, n_snapshots: int = 10, n_samples: int = 512,
-                 grid_size: int = 41, extent: float = 3.0, seed: int = 0) -> GanRun:
-    """Train a small MLP GAN on a ring of Gaussians, recording snapshots as GAN Lab does.
+                 grid_size: int = 41, extent: float = 3.0, seed: int = 0):
+    """Train a small MLP GAN on a ring of Gaussians, yielding the run after every epoch.
 
     Alternating updates: per minibatch of real points, ``d_steps`` discriminator steps (each
     on a fresh real batch and fresh fakes), then one generator step with the chosen generator
@@ -228,17 +245,18 @@ def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
     collapses: all its samples sit in one small blob that wanders around the ring (at most
     1 mode covered at any snapshot, same seeds).
 
-    Returns
-    -------
+    Yields
+    ------
     GanRun
-        ``n_snapshots`` snapshots evenly spaced over the epochs (the first after epoch 0,
-        i.e. before training) and the loss history of every generator step.
+        The same run, growing: after epoch 0 (before training) and after every epoch.  At
+        the end it holds ``n_snapshots`` snapshots evenly spaced over the epochs (the first
+        after epoch 0) and the loss history of every generator step.  The random state is
+        the training's own, so a consumer may stop and resume freely.
 
     Examples
     --------
-    >>> run = train_gan_2d(epochs=2, n_snapshots=2, grid_size=5)
-    >>> run.epochs, run.surfaces[-1].shape, len(run.g_loss)
-    ([0, 2], (5, 5), 16)
+    >>> [len(run.g_loss) for run in train_gan_2d_epochs(epochs=2, n_snapshots=2, grid_size=5)]
+    [0, 8, 16]
     """
     import torch
 
@@ -280,6 +298,7 @@ def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
             run.coverage.append(mode_coverage(samples, run.centers))
 
         snapshot(0)
+        yield run
         for epoch in range(1, epochs + 1):
             for _ in range(steps_per_epoch):
                 for _ in range(d_steps):             # discriminator: ascend its objective
@@ -303,42 +322,76 @@ def train_gan_2d(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
                 run.d_fake.append(torch.sigmoid(s_fake).mean().item())
             if epoch in snapshot_epochs:
                 snapshot(epoch)
-        run.seconds = time.perf_counter() - start
-    return run
+            run.seconds = time.perf_counter() - start
+            yield run
 
 
-@lru_cache(maxsize=64)
-def _cached_run(lr_d, lr_g, d_steps, noise_dim, loss, epochs, seed) -> GanRun:
-    return train_gan_2d(lr_d=lr_d, lr_g=lr_g, d_steps=d_steps, noise_dim=noise_dim, loss=loss,
-                        epochs=epochs, seed=seed)
+_RUNS: OrderedDict = OrderedDict()   # the panel's finished runs, least recently used first
+_MAX_RUNS = 64
 
 
-def gan_lab(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1, noise_dim: int = 2,
-            loss: str = "non_saturating", snapshot: int = -1, epochs: int = 100,
-            seed: int = 0) -> dict:
-    """The compute of the GAN Lab panel: a cached :func:`train_gan_2d` run and one snapshot.
+def gan_lab_frames(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
+                   noise_dim: int = 2, loss: str = "non_saturating", snapshot: int = -1,
+                   epochs: int = 100, seed: int = 0, frame_s: float = 0.05):
+    """The compute of the GAN Lab panel, streamed: the results of :func:`gan_lab`, frame by frame.
+
+    A setting seen before (one of the last 64) yields one result from its stored run.  A new
+    one trains, yielding a partial result (the latest snapshot and the losses so far,
+    ``done`` False) whenever ``frame_s`` seconds have passed since the last, then the final
+    result; the finished run is stored.
+
+    >>> frames = list(gan_lab_frames(epochs=2, seed=7, frame_s=0))
+    >>> [(f["trained"], f["epoch"], f["done"], f["cached"]) for f in frames]
+    [(0, 0, False, False), (1, 1, False, False), (2, 2, True, False)]
+    >>> [(f["epoch"], f["cached"]) for f in gan_lab_frames(epochs=2, seed=7, snapshot=0)]
+    [(0, True)]
+    """
+    key = (float(lr_d), float(lr_g), int(d_steps), int(noise_dim), loss, int(epochs), int(seed))
+    if key in _RUNS:
+        _RUNS.move_to_end(key)
+        yield _lab_result(_RUNS[key], snapshot, epochs, epochs, cached=True)
+        return
+    shown = -float("inf")
+    for trained, run in enumerate(train_gan_2d_epochs(
+            lr_d=lr_d, lr_g=lr_g, d_steps=d_steps, noise_dim=noise_dim, loss=loss,
+            epochs=epochs, seed=seed)):
+        if trained < epochs and time.perf_counter() - shown >= frame_s:
+            yield _lab_result(run, snapshot, trained, epochs, cached=False)
+            shown = time.perf_counter()
+    _RUNS[key] = run
+    if len(_RUNS) > _MAX_RUNS:
+        _RUNS.popitem(last=False)
+    yield _lab_result(run, snapshot, epochs, epochs, cached=False)
+
+
+def _lab_result(run: GanRun, snapshot: int, trained: int, epochs: int, *, cached: bool) -> dict:
+    n = len(run.epochs)
+    if snapshot < -n and trained == epochs:
+        raise ValueError(f"snapshot must be at least -{n} (the first), got {snapshot}")
+    done = trained == epochs
+    index = min(snapshot, n - 1) % n if done else n - 1  # a short run has fewer: clip
+    epoch = run.epochs[index]
+    step = epoch * len(run.d_loss) // max(run.epochs[-1], 1) if done else len(run.d_loss)
+    return {"run": run, "index": index, "epoch": epoch, "step": step,
+            "coverage": run.coverage[index], "cached": cached, "trained": trained,
+            "epochs": epochs, "done": done}
+
+
+def gan_lab(**settings) -> dict:
+    """The GAN Lab panel's result for one setting: the last of :func:`gan_lab_frames`.
 
     Training a new setting takes about a second, too slow for a live slider, so every run is
     kept (least recently used first out, 64 runs): going back to a setting, and moving the
     ``snapshot`` slider through the stored epochs, is instant.
 
     Returns a dict: ``run`` (:class:`GanRun`), ``index`` (the snapshot; ``-1`` and any index
-    past the end mean the last),
-    ``epoch``, ``step`` (generator steps so far), ``coverage``, ``cached`` (whether the run
-    was already stored).
+    past the end mean the last), ``epoch``, ``step`` (generator steps so far), ``coverage``,
+    ``cached`` (whether the run was already stored), ``trained`` and ``epochs`` (epochs
+    trained, of how many: equal here), ``done`` (True here).
 
     >>> result = gan_lab(epochs=2, snapshot=0)
     >>> result["epoch"], result["step"]
     (0, 0)
     """
-    key = (float(lr_d), float(lr_g), int(d_steps), int(noise_dim), loss, int(epochs), int(seed))
-    hits = _cached_run.cache_info().hits
-    run = _cached_run(*key)
-    n = len(run.epochs)
-    if snapshot < -n:
-        raise ValueError(f"snapshot must be at least -{n} (the first), got {snapshot}")
-    index = min(snapshot, n - 1) % n          # a short run has fewer snapshots: clip
-    epoch = run.epochs[index]
-    return {"run": run, "index": index, "epoch": epoch,
-            "step": epoch * len(run.d_loss) // max(run.epochs[-1], 1),
-            "coverage": run.coverage[index], "cached": _cached_run.cache_info().hits > hits}
+    *_, result = gan_lab_frames(**settings, frame_s=float("inf"))
+    return result

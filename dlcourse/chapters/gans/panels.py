@@ -2,10 +2,12 @@
 
 Controls: the two learning rates, discriminator steps per generator step, noise size and
 generator loss choose a training run; the ``snapshot`` slider walks through its epochs.
-The compute is :func:`dlcourse.chapters.gans.gan2d.gan_lab`: training a new setting takes about a
-second (on one core), so runs are cached -- the snapshot slider and any setting seen before are
-instant. The drawing uses :func:`dlcourse.chapters.gans.plots.plot_gan_snapshot` and
-:func:`dlcourse.chapters.gans.plots.plot_gan_training`.
+The compute is :func:`dlcourse.chapters.gans.gan2d.gan_lab_frames`: training a new setting takes
+one to a few seconds (on one core), so the panel streams it -- the picture follows the training
+-- and keeps every run: the snapshot slider and any setting seen before are instant.  The
+figure is drawn once per run with :func:`dlcourse.chapters.gans.plots.plot_gan_snapshot` and
+:func:`dlcourse.chapters.gans.plots.plot_gan_training`; a frame only updates the surface, the
+generated points, the title and the loss curves.
 
 Examples
 --------
@@ -22,9 +24,10 @@ from __future__ import annotations
 import functools
 
 import ipywidgets as widgets
+import numpy as np
 
-from dlcourse.chapters.gans.gan2d import GENERATOR_LOSSES, gan_lab
-from dlcourse.chapters.gans.plots import plot_gan_snapshot, plot_gan_training
+from dlcourse.chapters.gans.gan2d import GENERATOR_LOSSES, gan_lab_frames
+from dlcourse.chapters.gans.plots import plot_gan_snapshot, plot_gan_training, smoothed_losses
 from dlcourse.ui.panel import Panel
 
 __all__ = ["gan_lab_panel"]
@@ -33,13 +36,41 @@ LEARNING_RATES = (1e-3, 2e-3, 5e-3, 1e-2)
 N_SNAPSHOTS = 10   # what dlcourse.chapters.gans.gan2d.train_gan_2d stores by default
 
 
+def _loss_limits(result) -> tuple:
+    """Axes limits of the loss plot: the whole run's steps, the losses so far (rounded out
+    to halves, so that they change rarely while a run trains)."""
+    run, trained = result["run"], result["trained"]
+    steps = len(run.d_loss) * result["epochs"] // trained if trained else result["epochs"]
+    values = np.concatenate([*smoothed_losses(run), [np.log(4)]])
+    return (0, steps), (np.floor(2 * values.min() - 0.2) / 2, np.ceil(2 * values.max() + 0.2) / 2)
+
+
 def _draw(fig, result):
+    """Axes, ticks, legend and the real points once; the artists that change, returned."""
     ax_data, ax_loss = fig.subplots(1, 2, width_ratios=(1, 1.3))
-    run = result["run"]
-    plot_gan_snapshot(ax_data, run, result["index"])
-    plot_gan_training(ax_loss, run, upto=result["step"])
-    ax_loss.axvline(result["step"], color="black", lw=0.8)
-    ax_loss.set_xlim(0, len(run.d_loss))
+    plot_gan_snapshot(ax_data, result["run"], result["index"])
+    plot_gan_training(ax_loss, result["run"], upto=result["step"])
+    xlim, ylim = _loss_limits(result)
+    ax_loss.set(xlim=xlim, ylim=ylim)
+    surface, (real, generated), title = ax_data.images[0], ax_data.lines, ax_data.title
+    return {"surface": surface, "real": real, "generated": generated, "title": title,
+            "losses": ax_loss.lines[:2], "now": ax_loss.axvline(0, color="black", lw=0.8),
+            "legend": ax_loss.get_legend()}  # last: drawn over the curves, as before
+
+
+def _update(artists, result):
+    run, index = result["run"], result["index"]
+    artists["surface"].set_array(run.surfaces[index])
+    artists["generated"].set_data(*run.samples[index].T)
+    artists["title"].set_text(f"epoch {run.epochs[index]}: {run.coverage[index]}/"
+                              f"{len(run.centers)} modes")
+    for line, values in zip(artists["losses"], smoothed_losses(run, upto=result["step"]),
+                            strict=True):
+        line.set_data(np.arange(len(values)), values)
+    artists["now"].set_xdata([result["step"]] * 2)
+    if not result["done"]:
+        return (f"training this setting: epoch {result['trained']} of {result['epochs']} "
+                f"(the picture follows it; it is kept for next time)")
     source = "cached run" if result["cached"] else f"trained in {run.seconds:.1f} s, now cached"
     return (f"epoch {result['epoch']}: generated points near {result['coverage']} of "
             f"{len(run.centers)} modes (green = D says real, pink = fake) · {source}")
@@ -67,5 +98,7 @@ def gan_lab_panel(lr_d=5e-3, lr_g=5e-3, d_steps=1, noise_dim=2, loss="non_satura
         "snapshot": widgets.IntSlider(value=N_SNAPSHOTS - 1, min=0, max=N_SNAPSHOTS - 1,
                                       description="snapshot (epoch)"),
     }
-    compute = functools.partial(gan_lab, epochs=epochs)
-    return Panel(compute, _draw, controls, figsize=(8.0, 3.4), dpi=72)
+    compute = functools.partial(gan_lab_frames, epochs=epochs)
+    return Panel(compute, _draw, controls, update=_update,
+                 key=lambda result: (id(result["run"]), _loss_limits(result)),
+                 figsize=(8.0, 3.4), dpi=72)

@@ -12,7 +12,7 @@ from dlcourse.chapters.gans.gan2d import generator_loss_curves
 
 __all__ = ["plot_d_outputs", "plot_gan_snapshot", "plot_gan_training", "plot_generator_losses",
            "plot_image_grid", "plot_optimal_discriminator", "plot_reconstructions", "plot_roc",
-           "plot_score_histogram"]
+           "plot_score_histogram", "smoothed_losses"]
 
 
 def plot_generator_losses(fig, d=None):
@@ -74,17 +74,32 @@ def plot_gan_snapshot(ax, run, index: int = -1, *, colorbar: bool = False):
 
 def plot_gan_training(ax, run, *, upto: int | None = None, smooth: int = 8):
     """Loss histories (moving average over ``smooth`` steps) up to generator step ``upto``."""
-    end = len(run.d_loss) if upto is None else upto
-    kernel = np.ones(smooth) / smooth
-    for values, label in ((run.d_loss, "D loss"), (run.g_loss, "G loss")):
-        values = np.asarray(values[:max(end, 1)], dtype=float)
-        if len(values) >= smooth:
-            values = np.convolve(values, kernel, mode="valid")
+    for values, label in zip(smoothed_losses(run, upto=upto, smooth=smooth),
+                             ("D loss", "G loss"), strict=True):
         ax.plot(values, label=label)
     ax.axhline(np.log(4), color="grey", ls="--", lw=0.8, label="log 4 (D = 1/2)")
     ax.set(title="Losses", xlabel="generator step", ylabel="loss")
     ax.legend(fontsize=7)
     return ax
+
+
+def smoothed_losses(run, *, upto: int | None = None, smooth: int = 8):
+    """D's and G's losses up to generator step ``upto``, moving averages over ``smooth`` steps.
+
+    >>> from types import SimpleNamespace
+    >>> d, g = smoothed_losses(SimpleNamespace(d_loss=[1, 2, 3], g_loss=[0, 0, 3]), smooth=2)
+    >>> d.tolist(), g.tolist()
+    ([1.5, 2.5], [0.0, 1.5])
+    """
+    end = len(run.d_loss) if upto is None else upto
+    kernel = np.ones(smooth) / smooth
+    curves = []
+    for values in (run.d_loss, run.g_loss):
+        values = np.asarray(values[:max(end, 1)], dtype=float)
+        if len(values) >= smooth:
+            values = np.convolve(values, kernel, mode="valid")
+        curves.append(values)
+    return curves
 
 
 def plot_d_outputs(ax, run, *, smooth: int = 8):

@@ -10,12 +10,37 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from dlcourse.backend import to_numpy
 from dlcourse.chapters.learning_from_data.knn import METRICS, knn_demo
-from dlcourse.chapters.learning_from_data.plots import plot_knn_demo, plot_search
+from dlcourse.chapters.learning_from_data.plots import (
+    knn_summary,
+    knn_title,
+    plot_knn_demo,
+    plot_search,
+)
 from dlcourse.chapters.learning_from_data.search import compare_search
 from dlcourse.ui.panel import Panel
 
 __all__ = ["knn_panel", "search_panel"]
+
+
+def _draw_knn(fig, demo):
+    """The whole picture once per data set; the regions, points and title change."""
+    plot_knn_demo(fig, demo)
+    ax = fig.axes[0]
+    # the points are redrawn too, so that they stay above the regions
+    return {"regions": ax.images[0], "points": list(ax.collections), "title": ax.title}
+
+
+def _update_knn(artists, demo):
+    artists["regions"].set_data(to_numpy(demo.grid.values))
+    artists["title"].set_text(knn_title(demo))
+    return knn_summary(demo)
+
+
+def _knn_data(demo) -> bytes:
+    """What the static picture depends on: the points (the grid's extent follows them)."""
+    return to_numpy(demo.X_train).tobytes() + to_numpy(demo.X_val).tobytes()
 
 
 def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
@@ -34,8 +59,8 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
         "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.8, step=0.05,
                                      description="noise"),
     }
-    return Panel(lambda k, metric, noise: knn_demo(k, metric, noise, seed=seed), plot_knn_demo,
-                 controls, figsize=(7.5, 4.2))
+    return Panel(lambda k, metric, noise: knn_demo(k, metric, noise, seed=seed), _draw_knn,
+                 controls, update=_update_knn, key=_knn_data, figsize=(7.5, 4.2))
 
 
 def search_panel(*, budget: int = 16, seed: int = 1) -> Panel:

@@ -28,8 +28,8 @@ from dlcourse.chapters.learning_from_data.linear_classifier import (
 )
 from dlcourse.ui.images import show_images  # noqa: F401  (the chapter's image grids)
 
-__all__ = ["CLASS_COLORS", "plot_bandit", "plot_budget_curve", "plot_clusters",
-           "plot_decision_regions", "plot_entropy", "plot_explained_variance",
+__all__ = ["CLASS_COLORS", "knn_summary", "knn_title", "plot_bandit", "plot_budget_curve",
+           "plot_clusters", "plot_decision_regions", "plot_entropy", "plot_explained_variance",
            "plot_feature_comparison", "plot_hog", "plot_hyperplanes", "plot_knn_demo",
            "plot_knn_search", "plot_logistic", "plot_probabilities", "plot_probability_map",
            "plot_regression", "plot_search", "plot_search_trials", "plot_tasks", "show_images"]
@@ -74,11 +74,20 @@ def plot_knn_demo(fig, demo) -> str:
     """Draw a :class:`dlcourse.chapters.learning_from_data.knn.KNNDemo`: regions, training points
     (filled) and validation points (hollow); return a summary with both accuracies."""
     ax = fig.add_subplot()
-    plot_decision_regions(ax, demo.grid, legend=False,
-                          title=f"k-NN decision regions (k = {demo.k}, {demo.metric})")
+    plot_decision_regions(ax, demo.grid, legend=False, title=knn_title(demo))
     _scatter_classes(ax, demo.X_train, demo.y_train, label_prefix="train, class ")
     _scatter_classes(ax, demo.X_val, demo.y_val, hollow=True, label_prefix="validation, class ")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    return knn_summary(demo)
+
+
+def knn_title(demo) -> str:
+    """The title of :func:`plot_knn_demo`: k and the metric."""
+    return f"k-NN decision regions (k = {demo.k}, {demo.metric})"
+
+
+def knn_summary(demo) -> str:
+    """The summary of :func:`plot_knn_demo`: both accuracies."""
     return (f"training accuracy {demo.train_accuracy:.1%} · "
             f"validation accuracy {demo.val_accuracy:.1%}")
 

@@ -28,7 +28,8 @@ from dlcourse.chapters.optimisation.minibatch import (
 from dlcourse.chapters.optimisation.plots import (
     plot_minibatch_noise,
     plot_minibatch_runs,
-    plot_race,
+    plot_surface,
+    plot_trajectories,
     plot_value_curves,
 )
 from dlcourse.chapters.optimisation.race import OPTIMIZERS, race
@@ -44,9 +45,9 @@ __all__ = [
 ]
 
 
-def _few_ticks(fig):
+def _few_ticks(axes):
     """About four plain tick labels per axis, no minor ticks: tick text is most of a redraw."""
-    for ax in fig.axes:
+    for ax in axes:
         for axis in (ax.xaxis, ax.yaxis):
             if axis.get_scale() == "log":
                 axis.set_major_locator(LogLocator(numticks=4))
@@ -107,11 +108,28 @@ def race_compute(surface="bumps", optimizers=("SGD", "Momentum", "Adam"), lr=0.1
 
 
 def _draw_race(fig, result):
+    """The contours once per surface and set of optimisers; the paths and the loss plot
+    (a whole axes: its limits follow the losses) change."""
     ax_race, ax_loss = fig.subplots(1, 2, width_ratios=(1.1, 1))
-    plot_race(ax_race, result["surface"], result["paths"], surface_grid=result["grid"],
-              levels=15, legend=False)
+    plot_surface(ax_race, result["surface"], surface_grid=result["grid"], levels=15)
+    drawn = len(ax_race.lines)
+    plot_trajectories(ax_race, result["paths"])
+    lines = ax_race.lines[drawn:]
+    paths = [lines[i:i + 3] for i in range(0, len(lines), 3)]  # path, start, end of each
+    return {"paths": paths, "loss": ax_loss}
+
+
+def _update_race(artists, result):
+    for (line, start, end), path in zip(artists["paths"], result["paths"].values(),
+                                        strict=True):
+        line.set_data(path[:, 0], path[:, 1])
+        line.set_markevery(max(1, len(path) // 40))
+        start.set_data(path[:1, 0], path[:1, 1])
+        end.set_data(path[-1:, 0], path[-1:, 1])
+    ax_loss = artists["loss"]
+    ax_loss.cla()
     plot_value_curves(ax_loss, result["surface"], result["paths"])
-    _few_ticks(fig)
+    _few_ticks([ax_loss])
     _room_above(ax_loss)
     ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
                    framealpha=0.85)
@@ -121,6 +139,11 @@ def _draw_race(fig, result):
                                              if kinds.count("minimum") > 1 else [])
     marks += ["crosses: saddle points"] if "saddle" in kinds else []
     return "final loss: " + ", ".join(parts) + "<br>" + "; ".join(marks)
+
+
+def _race_key(result):
+    """What the contours depend on: the surface, and which optimisers race (their colours)."""
+    return id(result["surface"]), tuple(result["paths"])
 
 
 def optimizer_race_panel(surface="bumps", optimizers=("SGD", "Momentum", "Adam"), lr=0.1,
@@ -146,7 +169,8 @@ def optimizer_race_panel(surface="bumps", optimizers=("SGD", "Momentum", "Adam")
                                                    max=2, step=0.1,
                                                    description="κ (quadratic)"),
     }
-    return Panel(race_compute, _draw_race, controls, figsize=(9.5, 4.2), dpi=72)
+    return Panel(race_compute, _draw_race, controls, update=_update_race, key=_race_key,
+                 figsize=(9.5, 4.2), dpi=72)
 
 
 BATCH_SIZES = tuple(2**k for k in range(11))
@@ -196,7 +220,7 @@ def _draw_minibatch(fig, result):
     ax_noise, ax_loss = fig.subplots(1, 2)
     plot_minibatch_noise(ax_noise, result["noise"], highlight=result["batch_size"])
     plot_minibatch_runs(ax_loss, result["runs"])
-    _few_ticks(fig)
+    _few_ticks(fig.axes)
     noise, b = result["noise"], result["batch_size"]
     relative = float(noise.relative_noise[noise.batch_sizes == b][0])
     first = next(iter(result["runs"].values()))

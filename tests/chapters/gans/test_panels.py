@@ -2,6 +2,7 @@
 
 import matplotlib
 import numpy as np
+import pytest
 import torch
 from matplotlib.figure import Figure
 
@@ -14,6 +15,14 @@ matplotlib.use("Agg")
 torch.set_num_threads(1)
 
 
+def _shown(panel):
+    """What the panel's figure shows: the data title, D's surface, the generated points, and
+    the step marked on the loss plot."""
+    ax_data, ax_loss = panel.figure.axes
+    return (ax_data.get_title(), ax_data.images[0].get_array(),
+            np.column_stack(ax_data.lines[1].get_data()), ax_loss.lines[-1].get_xdata()[0])
+
+
 def test_panel_snapshot_slider_walks_through_the_cached_run():
     panel = gan_lab_panel(epochs=6)
     assert panel.result["epoch"] == 6 and "modes" in panel.summary.value
@@ -22,6 +31,22 @@ def test_panel_snapshot_slider_walks_through_the_cached_run():
     assert panel.result["epoch"] == 0 and panel.result["run"] is run
     assert panel.result["cached"] and "cached run" in panel.summary.value
     assert panel.image.value != image and panel.last_update_ms > 0
+    title, surface, samples, step = _shown(panel)
+    assert title == f"epoch 0: {run.coverage[0]}/8 modes" and step == 0
+    np.testing.assert_array_equal(surface, run.surfaces[0])
+    np.testing.assert_array_equal(samples, run.samples[0])
+
+
+def test_panel_streams_a_new_setting_and_ends_on_the_final_snapshot():
+    panel = gan_lab_panel(epochs=3)
+    panel.controls["lr_d"].value = 1e-2
+    assert panel.timings["frames"] >= 2     # at least the first epoch, then the end
+    run = panel.result["run"]
+    assert panel.result["done"] and len(run.epochs) == 4
+    title, surface, samples, step = _shown(panel)
+    assert title.startswith("epoch 3:") and step == len(run.d_loss)
+    np.testing.assert_array_equal(surface, run.surfaces[-1])
+    assert "trained in" in panel.summary.value
 
 
 def test_panel_new_learning_rate_trains_a_new_run():
@@ -36,7 +61,9 @@ def test_panel_new_learning_rate_trains_a_new_run():
 
 def test_plot_generator_losses_has_both_losses_and_gradients():
     fig = viz.plot_generator_losses(Figure())
-    assert [len(ax.lines) for ax in fig.axes] == [3, 3]   # two curves + the zero line
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert legends[0] == [r"minimax: $\log(1 - D(G(z)))$", r"non-saturating: $-\log D(G(z))$"]
+    assert legends[1][:2] == ["minimax", "non-saturating"]
     minimax_grad = fig.axes[1].lines[0].get_ydata()
     assert minimax_grad[0] > -0.01                        # flat where D(G(z)) -> 0
 
@@ -46,9 +73,14 @@ def test_gan_snapshot_and_training_plots():
     ax = viz.plot_gan_snapshot(Figure().add_subplot(), run, 0, colorbar=True)
     assert ax.get_title().startswith("epoch 0") and len(ax.images) == 1
     ax = viz.plot_gan_training(Figure().add_subplot(), run)
-    assert len(ax.get_legend().get_texts()) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "D loss", "G loss", "log 4 (D = 1/2)"]
+    d_loss = ax.lines[0].get_ydata()                     # moving average over 8 steps
+    assert len(d_loss) == len(run.d_loss) - 7
+    assert d_loss[0] == pytest.approx(np.mean(run.d_loss[:8]))
     ax = viz.plot_d_outputs(Figure().add_subplot(), run, smooth=2)
-    assert len(ax.lines) == 3 and ax.get_ylim() == (0, 1)
+    assert ax.get_ylim() == (0, 1)
+    assert ax.lines[-1].get_ydata()[0] == 0.5             # the "D cannot tell" line
 
 
 def test_plot_optimal_discriminator_puts_d_star_on_a_second_axis():

@@ -22,6 +22,12 @@ from dlcourse.data import SEGMENTATION_CLASSES, blobs, shapes_detection, shapes_
 matplotlib.use("Agg")
 
 
+def _knn_shown(panel):
+    """The k-NN panel's title, its regions image and the training points of class 0."""
+    ax = panel.figure.axes[0]
+    return ax.get_title(), ax.images[0].get_array(), ax.collections[0].get_offsets()
+
+
 def test_knn_panel_redraws_when_k_metric_or_noise_change():
     panel = knn_panel()
     first_image, first_summary = panel.image.value, panel.summary.value
@@ -31,9 +37,15 @@ def test_knn_panel_redraws_when_k_metric_or_noise_change():
     assert panel.image.value != first_image
     panel.controls["metric"].value = "cosine"
     assert panel.result.metric == "cosine"
+    title, regions, _ = _knn_shown(panel)
+    assert title == "k-NN decision regions (k = 1, cosine)"
+    np.testing.assert_array_equal(regions, panel.result.grid.values)
     before = panel.summary.value
     panel.controls["noise"].value = 0.0
     assert panel.summary.value != before
+    title, regions, points = _knn_shown(panel)
+    np.testing.assert_array_equal(regions, panel.result.grid.values)
+    np.testing.assert_array_equal(points, panel.result.X_train[panel.result.y_train == 0])
     assert panel.last_update_ms > 0
 
 

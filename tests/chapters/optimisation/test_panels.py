@@ -55,7 +55,13 @@ def test_race_panel_redraws_when_each_control_changes():
     assert panel.result["paths"]["AdaGrad"].shape == (51, 2)
     assert panel.result["paths"]["AdaGrad"][0].tolist() == [1.0, -1.0]
     assert panel.result["surface"].name.startswith("quadratic, condition number 50")
-    assert len(panel.figure.axes) == 2 and panel.last_update_ms > 0
+    ax_race, ax_loss = panel.figure.axes
+    assert ax_race.get_title() == panel.result["surface"].name
+    shown = {line.get_label(): line.get_xydata() for line in ax_race.lines
+             if line.get_label() in panel.result["paths"]}
+    np.testing.assert_array_equal(shown["RMSProp"], panel.result["paths"]["RMSProp"])
+    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["AdaGrad", "RMSProp"]
+    assert panel.last_update_ms > 0
 
 
 def test_race_panel_shows_sgd_stuck_on_the_plateau_and_adam_in_the_deepest_well():
