@@ -4,12 +4,17 @@ The notes (``shared/seeds/*.txt``: a student's exam notes and flashcards) are ci
 prefix and line, e.g. ``"000:169"`` is line 169 of ``000_*.txt``.  Links point to notebook
 sections as JupyterLab anchors (the heading with spaces replaced by ``-``).  Questions the
 course does not answer yet are listed in :data:`NOT_COVERED`, never silently dropped.
+The notes' own errors are listed in :data:`TRAPS`, each with the graded exercise that refutes
+it (``exercises/12_review.ipynb``), its practice kind and the lecture section that teaches
+the correct version.
 
 >>> from dlcourse.chapters.review import exam_map
 >>> len(exam_map.by_chapter()[5]) > 10
 True
 >>> exam_map.anchor("## 7 · Counting parameters")
 '7-·-Counting-parameters'
+>>> exam_map.TRAPS[1].exercise, exam_map.TRAPS[1].practice
+('ch12.yolo_counts', 'trap_yolo')
 """
 
 from __future__ import annotations
@@ -442,6 +447,97 @@ NOT_COVERED: tuple[Question, ...] = (
              "reinforcement learning is used in medicine.", "", ("001:1679",)),
     Question(12, "Cathy O'Neil's four levels of unfair algorithms.", "", ("001:1739",)),
 )
+
+
+class Trap(NamedTuple):
+    """One error of the notes, and where the course refutes it."""
+
+    claim: str        # the notes' sentence, quoted exactly
+    source: str       # "file-prefix:line" in shared/seeds
+    correction: str   # the correct statement, in our words
+    exercise: str     # the graded exercise that computes the counter-example
+    practice: str     # the practice kind that draws fresh variants
+    section: str      # its heading in exercises/12_review.ipynb
+    lesson: str       # link to the lecture section that teaches the correct version
+
+    @property
+    def link(self) -> str:
+        """The exercise's section in the exercise notebook."""
+        return f"exercises/{NOTEBOOKS[12]}.ipynb#{anchor(self.section)}"
+
+
+def _trap(number, title, points, claim, source, correction, function, kind, lesson):
+    return Trap(claim, source, correction, f"ch12.{function}", f"trap_{kind}",
+                f"{number}. Refute the notes: {title} ({points} point{'s' * (points > 1)})",
+                lesson)
+
+
+TRAPS: tuple[Trap, ...] = (
+    _trap(2, "the transposed convolution ignores its padding", 2,
+          "A 2x2 input  $I$  is expanded to a 5x5 grid with stride 2 and padding 1", "001:1511",
+          "A transposed convolution's padding crops the sum of stamps: with padding 1 the "
+          "notes' example gives 3×3, not 5×5.", "transposed_conv_cropped", "tconv_padding",
+          _at(9, S9["tconv"])),
+    _trap(3, "YOLO's output size", 1, "$$S * S * (B * (5 + C))$$", "001:1458",
+          "YOLOv1 predicts one class vector per cell, S·S·(5B + C); one per anchor box, "
+          "S·S·B·(5 + C), is YOLOv2's layout.", "yolo_counts", "yolo", _at(10, S10["layouts"])),
+    _trap(4, "segmentation is not clustering", 2,
+          "Segmentation: Segmentation is an unsupervised learning problem which provies a set "
+          "of clusters.", "000:16",
+          "Semantic segmentation is supervised per-pixel classification; clusters of similar "
+          "pixels need not be classes.", "best_cluster_accuracy", "segmentation",
+          _at(1, S1["kinds"])),
+    _trap(5, "vanishing and exploding gradients without a learning rate", 2,
+          "when the learning rate is too high –> positive feedback –> loss grows without bound",
+          "002:35", "Vanishing and exploding gradients are products of many local gradients "
+                    "(depth, activation, initialisation); the learning rate only scales the "
+                    "update.", "chain_gradients", "gradients", _at(4, S4["trap"])),
+    _trap(5, "vanishing and exploding gradients without a learning rate", 2,
+          "When learning rate is too small –>negative feedback –> gradient vanishes", "002:38",
+          "A small learning rate slows training; it does not make the gradient vanish.",
+          "chain_gradients", "gradients", _at(4, S4["trap"])),
+    _trap(6, "stop on the validation loss", 2,
+          "When we see that the loss of training is increasing again", "004:7",
+          "Early stopping watches the validation loss and keeps the best checkpoint; the "
+          "training loss of an overfitting net keeps falling.", "early_stopping",
+          "early_stopping", _at(7, S7["early"])),
+    _trap(7, "dropout's p, defined once", 2,
+          "-set activations to 0 with (1-p) –> need compensation for dropout effect i.e. test "
+          "time: multiply activation with p", "002:200",
+          "Here p is the keep probability; PyTorch's Dropout(p) drops with probability p and "
+          "scales the kept units by 1/(1 − p) in training.", "dropout_means", "dropout",
+          _at(7, S7["dropout"])),
+    _trap(8, "initialising uniformly in [0, 1]", 2, "e.g. uniform random in the range [0,1]",
+          "002:215", "Weights need zero mean (Xavier: ±√(6/(n_in + n_out))); U[0, 1] shifts "
+                     "every pre-activation by n·E[w]·E[x].", "uniform_init_moments",
+          "uniform_init", _at(7, S7["init"])),
+    _trap(9, "He initialisation is made for ReLU's non-zero mean", 2,
+          "effective when used with activation functions that have a mean close to zero e.g. "
+          "ReLU", "002:220",
+          "ReLU's outputs have mean σ/√(2π), not 0; He's factor 2 undoes the half that ReLU "
+          "sets to zero.", "relu_he_moments", "he", _at(7, S7["init"])),
+    _trap(10, "full convolution is zero padding", 2,
+          "We cannot pad with 0 because that may influence the result", "004:49",
+          "Full convolution is zero padding of F − 1 on every side, then a valid pass.",
+          "full_correlation", "full_conv", _at(5, S5["modes"])),
+    _trap(11, "the two meanings of 2.5-D", 2,
+          "In 2.5D: 3 orthogonal 2D slices of a 3D space are taken as input.", "001:1713",
+          "That is one of two 2.5-D inputs; the other stacks a slice with its neighbours as "
+          "channels. Say which one you mean.", "input_25d", "25d", _at(12, S12["dims"])),
+)
+
+
+def traps_markdown() -> str:
+    """A markdown list of the notes' errors, each with its exercise, practice kind and lesson."""
+    lines = []
+    for trap in TRAPS:
+        target = "../" + trap.link  # relative to a lecture notebook
+        lesson = "../" + trap.lesson
+        quote = " ".join(trap.claim.replace("$", "").split())
+        lines.append(f"- *\"{quote}\"* ({trap.source}) — {trap.correction} "
+                     f"[exercise `{trap.exercise}`]({target}) · practice `{trap.practice}` · "
+                     f"[lesson]({lesson.replace('../notebooks/', '')})")
+    return "\n".join(lines)
 
 
 def by_chapter(*, include_not_covered: bool = False) -> dict[int, list[Question]]:

@@ -17,10 +17,10 @@ def test_dimensionality_table_counts_match_the_formula_and_torch_shapes():
     rows = review.cnn_dimensionality_table(depth=6, height=10, width=12, out_channels=4)
     # k*k*C_in*K + K (2-D: C_in = 1; 2.5-D: C_in = 3) and k*k*k*1*K + K for 3-D
     assert [row.params for row in rows] == [3 * 3 * 1 * 4 + 4, 3 * 3 * 3 * 4 + 4,
-                                            3 * 3 * 3 * 4 + 4]
-    assert [row.passes for row in rows] == [6, 6, 1]
+                                            3 * 3 * 3 * 4 + 4, 3 * 3 * 3 * 4 + 4]
+    assert [row.passes for row in rows] == [6, 6, 6 * 10 * 12, 1]
     conv3d = torch.nn.Conv3d(1, 4, 3, padding=1)
-    assert rows[2].output_shape == tuple(conv3d(torch.zeros(rows[2].input_shape)).shape)
+    assert rows[3].output_shape == tuple(conv3d(torch.zeros(rows[3].input_shape)).shape)
     conv2d = torch.nn.Conv2d(3, 4, 3, padding=1)
     assert rows[1].output_shape == tuple(conv2d(torch.zeros(rows[1].input_shape)).shape)
 
@@ -58,3 +58,25 @@ def test_plots_draw_one_axes_per_panel():
     fig = plot_cams(Figure(), images, [0, 1, 2], cam.class_activation_maps(net, images))
     assert len(fig.axes) == 6 and fig.axes[0].get_title() == "label 0"
     assert fig.axes[3].get_title().startswith("CAM of")
+
+
+def test_both_25d_inputs_are_the_planes_through_the_voxel_and_the_neighbouring_slices():
+    volume = review.ball_and_tube(depth=7, size=9)
+    t = torch.tensor(volume)
+    for z, y, x in [(3, 4, 2), (0, 0, 8), (6, 8, 0)]:
+        parts = review.inputs_25d(volume, z, y, x)
+        for axis, (index, name) in enumerate(zip((z, y, x), ("axial", "coronal", "sagittal"),
+                                                 strict=True)):
+            expected = t.select(axis, index).numpy()
+            np.testing.assert_array_equal(parts[name], expected)
+        slab = torch.tensor([z - 1, z, z + 1]).clamp(0, 6)
+        np.testing.assert_array_equal(parts["adjacent"], t.index_select(0, slab).numpy())
+        # the two definitions share only the axial plane
+        np.testing.assert_array_equal(parts["adjacent"][1], parts["axial"])
+
+
+def test_inputs_25d_names_a_voxel_outside_the_volume():
+    with pytest.raises(ValueError, match=r"voxel \(5, 0, 0\) lies outside"):
+        review.inputs_25d(np.zeros((5, 2, 2)), 5, 0, 0)
+    with pytest.raises(ValueError, match="must be"):
+        review.inputs_25d(np.zeros((5, 2)), 0, 0, 0)
