@@ -108,12 +108,17 @@ S5 = {
     "fc": "1 · Why not a fully connected layer?",
     "local": "2 · Locality, weight sharing, translation equivariance",
     "xcorr": "3 · Convolution or cross-correlation?",
+    "formulas": "3.1 · The continuous, 1-D and 2-D formulas side by side",
+    "similarity": "3.2 · Convolution as a similarity measure: template matching",
     "maps": "4 · Activation maps and activation volumes",
     "size": "5 · Output size, and when it does not fit",
     "modes": "6 · Valid, same, full, strided and dilated convolutions",
+    "full": "6.1 · Full convolution is zero padding",
     "params": "7 · Counting parameters",
     "one": "8 · 1×1 convolutions: channel mixing and bottlenecks",
+    "mobile": "8.1 · 1×1 convolutions in MobileNet: depthwise-separable blocks",
     "pool": "9 · Pooling",
+    "strided": "9.1 · Strided convolution instead of pooling",
     "rf": "10 · Receptive fields",
 }
 S6 = {
@@ -294,12 +299,14 @@ QUESTIONS: tuple[Question, ...] = (
     c5("fc", "Why are fully connected layers a poor fit for images?", "000:154", "000:158",
        "002:73", "003:1", "003:5", "004:16", code="sizing.linear_params(256 * 256 * 3, 1000)"),
     c5("local", "What properties of images do convolutions exploit (locality, weight "
-       "sharing, translation)?", "003:7", "003:11", "003:19", "003:29", "004:12", "002:79"),
+       "sharing, translation)?", "003:7", "003:11", "003:19", "004:12", "002:79"),
+    c5("similarity", "What does a convolution provide? (a similarity between the kernel and "
+       "each window: template matching)", "003:29"),
     c5("local", "Locally connected vs convolutional layers: what differs?", "004:19"),
     c5("local", "What do conv layers compute, how do they differ from linear layers, and "
        "which activation do they use?", "001:821"),
-    c5("xcorr", "What is a convolution, as a formula in 1-D and 2-D?", "003:23", "003:27",
-       "003:28"),
+    c5("formulas", "What is a convolution, as a formula: continuous, 1-D and 2-D?", "003:23",
+       "003:27", "003:28"),
     c5("maps", "What is a convolutional layer and what does it do?", "000:163", "002:92"),
     c5("maps", "What is an activation (feature, response) map and how large is it?",
        "000:178", "003:31", "004:27"),
@@ -314,8 +321,10 @@ QUESTIONS: tuple[Question, ...] = (
     c5("modes", "What is padding, why use it, and how do we keep the size unchanged?",
        "000:192", "000:232", "003:56", "003:65",
        code="sizing.same_padding(3), sizing.conv_output_size(32, 3, padding=1)"),
-    c5("modes", "Valid, same, full convolution: output sizes and the catch with full.",
-       "004:34", "004:40", "004:43", "004:46", "004:50",
+    c5("full", "What is the catch with full convolution? (none: it is zero padding of F − 1)",
+       "004:46"),
+    c5("modes", "Valid, same, full convolution: output sizes.",
+       "004:34", "004:40", "004:43", "004:50",
        code="[sizing.conv_output_size(32, 3, padding=p) for p in (0, 1, 2)]"),
     c5("params", "How many parameters do 10 filters of 5×5×3 have?", "000:196",
        code="sizing.conv_params(3, 10, 5)"),
@@ -324,11 +333,13 @@ QUESTIONS: tuple[Question, ...] = (
        code="sizing.conv_params(32, 64, 3, bias=False), sizing.conv_params(32, 64, 3)"),
     c5("one", "What is a 1×1 convolution and what is it good for?", "000:199", "002:108",
        "002:112"),
-    c5("one", "Point-wise convolutions: two uses from the lecture.", "001:1339", "001:1359"),
+    c5("one", "Point-wise convolutions: what are they?", "001:1339"),
+    c5("mobile", "Two uses of point-wise convolutions: bottlenecks, and MobileNet's "
+       "depthwise-separable blocks (parameters and multiply-adds counted).", "001:1359"),
     c5("pool", "What does a pooling layer do and why; max vs average pooling.", "000:203",
        "000:211", "002:99", "003:76", "003:81", "003:85", "003:87"),
     c5("pool", "Compute a 2×2, stride-2 max pooling; what is global average pooling; what "
-       "can replace pooling?", "001:897",
+       "can replace pooling (a strided convolution, §9.1)?", "001:897",
        code="F.max_pool2d(np.array([[[[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], "
             "[1, 2, 3, 4]]]]), 2)[0, 0]"),
     c5("pool", "Output size after pooling?", "003:92", code="sizing.pool_output_size(32, 2)"),
@@ -519,7 +530,7 @@ TRAPS: tuple[Trap, ...] = (
     _trap(10, "full convolution is zero padding", 2,
           "We cannot pad with 0 because that may influence the result", "004:49",
           "Full convolution is zero padding of F − 1 on every side, then a valid pass.",
-          "full_correlation", "full_conv", _at(5, S5["modes"])),
+          "full_correlation", "full_conv", _at(5, S5["full"])),
     _trap(11, "the two meanings of 2.5-D", 2,
           "In 2.5D: 3 orthogonal 2D slices of a 3D space are taken as input.", "001:1713",
           "That is one of two 2.5-D inputs; the other stacks a slice with its neighbours as "
