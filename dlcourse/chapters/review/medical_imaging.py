@@ -160,3 +160,61 @@ def fairness_demo(*, minority_fraction: float = 0.03, seed: int = 0) -> dict:
     scores["overall"] = float((model.predict(X[test]) == y[test]).mean())
     scores["train_counts"] = {g: int((groups[train] == g).sum()) for g in ("A", "B")}
     return scores
+
+
+def cam_masks(cams, fraction: float = 0.5) -> np.ndarray:
+    """Turn class activation maps into masks: the pixels at or above ``fraction`` of each
+    map's maximum.  An image-level label ("this is a 3") becomes a rough pixel mask -- weak
+    supervision for segmentation.
+
+    Parameters
+    ----------
+    cams : (N, H, W) array, already at the image's resolution
+    fraction : float in (0, 1]
+
+    Returns
+    -------
+    (N, H, W) bool array
+    """
+    cams = np.asarray(cams, dtype=np.float64)
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    return cams >= fraction * cams.max(axis=(1, 2), keepdims=True)
+
+
+def mask_iou(pred, truth) -> np.ndarray:
+    """IoU of two stacks of binary masks, one value per image: (N, H, W) -> (N,)."""
+    pred, truth = np.asarray(pred, bool), np.asarray(truth, bool)
+    union = (pred | truth).sum(axis=(1, 2))
+    return np.where(union > 0, (pred & truth).sum(axis=(1, 2)) / np.maximum(union, 1), 1.0)
+
+
+def autoencoder_anomaly(*, code_size: int = 8, unseen: int = 9, seed: int = 0) -> dict:
+    """A linear autoencoder (PCA, learned without labels) on the digits except ``unseen``,
+    used to flag the ``unseen`` digit by its reconstruction error -- the unsupervised route to
+    medical anomalies (a lesion the healthy training scans never showed).
+
+    Returns
+    -------
+    dict
+        ``normal`` and ``anomalous`` (reconstruction errors of the held-out test digits, mean
+        squared error per image) and ``auc`` (the probability that an anomalous digit has the
+        larger error than a normal one, counted over all pairs).
+    """
+    from dlcourse.data import digits, train_val_test_split
+
+    X, y = digits(flatten=True, seed=seed)
+    (X_tr, y_tr), _, (X_te, y_te) = train_val_test_split(X.astype(np.float64), y, seed=seed)
+    healthy = X_tr[y_tr != unseen]
+    mean = healthy.mean(axis=0)
+    _, _, vt = np.linalg.svd(healthy - mean, full_matrices=False)
+    encoder = vt[:code_size]                       # (code_size, 64): encode, decode = its T
+
+    def error(images):
+        codes = (images - mean) @ encoder.T
+        return ((codes @ encoder + mean - images) ** 2).mean(axis=1)
+
+    normal, anomalous = error(X_te[y_te != unseen]), error(X_te[y_te == unseen])
+    greater = (anomalous[:, None] > normal[None]).mean() + 0.5 * (anomalous[:, None]
+                                                                 == normal[None]).mean()
+    return dict(normal=normal, anomalous=anomalous, auc=float(greater))

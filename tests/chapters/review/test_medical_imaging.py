@@ -80,3 +80,48 @@ def test_inputs_25d_names_a_voxel_outside_the_volume():
         review.inputs_25d(np.zeros((5, 2, 2)), 5, 0, 0)
     with pytest.raises(ValueError, match="must be"):
         review.inputs_25d(np.zeros((5, 2)), 0, 0, 0)
+
+
+def test_cam_masks_keep_the_pixels_above_a_fraction_of_each_maximum_and_iou_is_jaccard():
+    from sklearn.metrics import jaccard_score
+
+    cams = np.random.default_rng(0).random((3, 5, 5))
+    masks = review.cam_masks(cams, 0.6)
+    for one_map, mask in zip(cams, masks, strict=True):
+        np.testing.assert_array_equal(mask, one_map >= 0.6 * one_map.max())
+    truth = np.random.default_rng(1).random((3, 5, 5)) > 0.5
+    expected = [jaccard_score(t.ravel(), m.ravel()) for t, m in zip(truth, masks, strict=True)]
+    np.testing.assert_allclose(review.mask_iou(masks, truth), expected)
+    with pytest.raises(ValueError, match="fraction"):
+        review.cam_masks(cams, 0)
+
+
+def test_autoencoder_errors_match_sklearn_pca_and_the_auc_matches_roc_auc():
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import roc_auc_score
+
+    from dlcourse.data import digits, train_val_test_split
+
+    r = review.autoencoder_anomaly(code_size=8, unseen=9, seed=0)
+    X, y = digits(flatten=True, seed=0)
+    (X_tr, y_tr), _, (X_te, y_te) = train_val_test_split(X.astype(np.float64), y, seed=0)
+    pca = PCA(8, svd_solver="full").fit(X_tr[y_tr != 9])
+    errors = ((pca.inverse_transform(pca.transform(X_te)) - X_te) ** 2).mean(axis=1)
+    np.testing.assert_allclose(np.sort(r["normal"]), np.sort(errors[y_te != 9]), rtol=1e-8)
+    np.testing.assert_allclose(np.sort(r["anomalous"]), np.sort(errors[y_te == 9]), rtol=1e-8)
+    assert r["auc"] == pytest.approx(roc_auc_score(y_te == 9, errors)) and r["auc"] > 0.6
+
+
+def test_mixup_mixes_inputs_and_one_hot_labels_and_names_bad_arguments():
+    from dlcourse.data.mixing import mixup
+
+    a, b = np.full((2, 2), 2.0), np.full((2, 2), 6.0)
+    x, t = mixup(a, 1, b, 1, lam=0.25, num_classes=3)
+    np.testing.assert_allclose(x, 5.0)
+    assert t.tolist() == [0.0, 1.0, 0.0]
+    for kwargs, words in [(dict(lam=1.5, num_classes=3), "lam"),
+                          (dict(lam=0.5, num_classes=1), "outside")]:
+        with pytest.raises(ValueError, match=words):
+            mixup(a, 1, b, 0, **kwargs)
+    with pytest.raises(ValueError, match="differ in shape"):
+        mixup(a, 0, np.ones(3), 0, lam=0.5, num_classes=2)
