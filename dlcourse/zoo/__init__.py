@@ -52,6 +52,7 @@ from dlcourse.zoo.googlenet import BasicConv2d, GoogLeNet, Inception, googlenet
 from dlcourse.zoo.resnet import (
     BasicBlock,
     Bottleneck,
+    PreActBlock,
     ResNet,
     make_stage,
     projection,
@@ -65,7 +66,8 @@ from dlcourse.zoo.yolo import TinyYOLO, yolo_tiny
 
 __all__ = [
     "VGG", "VGG16", "VGG19", "AlexNet", "BasicBlock", "BasicConv2d", "Bottleneck", "GoogLeNet",
-    "Inception", "LeNet5", "PlainBlock", "ResNet", "SmallResNet", "TinyYOLO", "UNet",
+    "Inception", "LeNet5", "PlainBlock", "PreActBlock", "ResNet", "SmallResNet", "TinyYOLO",
+    "UNet",
     "alexnet", "dcgan_discriminator", "dcgan_generator", "double_conv", "gan_mlp_discriminator",
     "gan_mlp_generator", "googlenet", "lenet5", "make_stage", "plain_net", "projection",
     "resnet18", "resnet34", "resnet50", "small_cnn", "small_resnet", "unet_tiny", "vgg16",

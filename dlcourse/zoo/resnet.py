@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-__all__ = ["BasicBlock", "Bottleneck", "ResNet", "projection", "resnet18", "resnet34",
-           "resnet50"]
+__all__ = ["BasicBlock", "Bottleneck", "PreActBlock", "ResNet", "projection", "resnet18",
+           "resnet34", "resnet50"]
 
 
 def projection(in_channels: int, out_channels: int, stride: int = 2) -> nn.Sequential:
@@ -55,6 +55,39 @@ class BasicBlock(nn.Module):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
         return self.relu(out + identity)
+
+
+class PreActBlock(nn.Module):
+    """The pre-activation basic block (He et al., 2016, "Identity mappings in deep residual
+    networks"): ``y = x + F(x)`` with ``F = conv(relu(bn(conv(relu(bn(x))))))``.
+
+    Batch norm and ReLU come *before* each convolution and nothing follows the sum, so a stack
+    of these blocks has a clean identity path: ``dy/dx = dF/dx + I`` exactly.  Where the shape
+    changes, the shortcut is a 1x1 convolution of stride ``stride`` on the normalised input.
+    Input ``(N, in_channels, H, W)``, output ``(N, channels, H / stride, W / stride)``.
+
+    >>> import torch
+    >>> PreActBlock(16, 32, stride=2)(torch.zeros(2, 16, 8, 8)).shape
+    torch.Size([2, 32, 4, 4])
+    """
+
+    expansion = 1
+
+    def __init__(self, in_channels: int, channels: int, stride: int = 1):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.relu = nn.ReLU()
+        self.shortcut = (nn.Conv2d(in_channels, channels, 1, stride=stride, bias=False)
+                         if stride != 1 or in_channels != channels else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.relu(self.bn1(x))
+        identity = x if self.shortcut is None else self.shortcut(out)
+        out = self.conv2(self.relu(self.bn2(self.conv1(out))))
+        return out + identity
 
 
 class Bottleneck(nn.Module):

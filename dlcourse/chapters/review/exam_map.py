@@ -4,12 +4,17 @@ The notes (``shared/seeds/*.txt``: a student's exam notes and flashcards) are ci
 prefix and line, e.g. ``"000:169"`` is line 169 of ``000_*.txt``.  Links point to notebook
 sections as JupyterLab anchors (the heading with spaces replaced by ``-``).  Questions the
 course does not answer yet are listed in :data:`NOT_COVERED`, never silently dropped.
+The notes' own errors are listed in :data:`TRAPS`, each with the graded exercise that refutes
+it (``exercises/12_review.ipynb``), its practice kind and the lecture section that teaches
+the correct version.
 
 >>> from dlcourse.chapters.review import exam_map
 >>> len(exam_map.by_chapter()[5]) > 10
 True
 >>> exam_map.anchor("## 7 · Counting parameters")
 '7-·-Counting-parameters'
+>>> exam_map.TRAPS[1].exercise, exam_map.TRAPS[1].practice
+('ch12.yolo_counts', 'trap_yolo')
 """
 
 from __future__ import annotations
@@ -103,12 +108,17 @@ S5 = {
     "fc": "1 · Why not a fully connected layer?",
     "local": "2 · Locality, weight sharing, translation equivariance",
     "xcorr": "3 · Convolution or cross-correlation?",
+    "formulas": "3.1 · The continuous, 1-D and 2-D formulas side by side",
+    "similarity": "3.2 · Convolution as a similarity measure: template matching",
     "maps": "4 · Activation maps and activation volumes",
     "size": "5 · Output size, and when it does not fit",
     "modes": "6 · Valid, same, full, strided and dilated convolutions",
+    "full": "6.1 · Full convolution is zero padding",
     "params": "7 · Counting parameters",
     "one": "8 · 1×1 convolutions: channel mixing and bottlenecks",
+    "mobile": "8.1 · 1×1 convolutions in MobileNet: depthwise-separable blocks",
     "pool": "9 · Pooling",
+    "strided": "9.1 · Strided convolution instead of pooling",
     "rf": "10 · Receptive fields",
 }
 S6 = {
@@ -125,13 +135,18 @@ S6 = {
 }
 S7 = {
     "init": "1 · Weight initialisation: zero, small random, Xavier, He",
+    "xavier": "1.1 · Xavier uniform or Xavier normal: the same variance",
+    "convex": "1.2 · Does the starting point matter? Convex vs non-convex",
     "vanish": "4 · Vanishing and exploding gradients are products of local gradients",
     "bias": "5 · Bias initialisation",
     "selu": "6 · SELU: self-normalising networks",
+    "alpha": "6.1 · SELU needs alpha-dropout",
     "norm": "7 · Data normalisation: training statistics only",
     "bn": "8 · Batch normalisation",
     "ics": "9 · Internal covariate shift",
+    "shift": "9.1 · Covariate shift between training and test data",
     "dropout": "10 · Dropout: inverted scaling, train vs test",
+    "dropconnect": "10.1 · DropConnect: drop weights, not units",
     "l1l2": "11 · L2 weight decay vs L1: weight histograms",
     "early": "12 · Overfitting and early stopping",
     "aug": "13 · Data augmentation for digits",
@@ -165,7 +180,14 @@ S12 = {
     "dims": "3 · 2-D, 2.5-D and 3-D CNNs",
     "labels": "4 · Labelling medical data",
     "cam": "5 · Explaining a CNN with class activation maps",
+    "cammask": "5.1 · From image labels to masks: CAMs as weak segmentation",
+    "xai": "5.2 · XAI: transparency, explainability, bias",
     "fair": "6 · Fairness: accuracy per subgroup",
+    "little": "8 · Little data: mixing, synthetic data, adaptation, fusion, refinement",
+    "uses": "9 · Without labels, or by reward: three medical uses",
+    "oneil": "10 · O'Neil's four levels of unfair algorithms",
+    "fields": "11.1 · Application fields: the notes' remote-sensing examples",
+    "humans": "11.2 · How do people recognise objects?",
 }
 
 
@@ -280,8 +302,6 @@ QUESTIONS: tuple[Question, ...] = (
     c4("adaptive", "How does Adam differ from momentum SGD and why is it better?", "001:696"),
     c4("minima", "Local vs global minimum: are local minima a real problem in deep nets?",
        "001:593"),
-    c4("minima", "How does the initialisation matter for convex and for non-convex "
-       "problems?", "002:202", "002:205"),
     c4("decay", "What is learning-rate decay and why use it?", "001:1371"),
     c4("trap", "What are exploding and vanishing gradients? (not a learning-rate effect)",
        "002:33", "002:36"),
@@ -289,12 +309,14 @@ QUESTIONS: tuple[Question, ...] = (
     c5("fc", "Why are fully connected layers a poor fit for images?", "000:154", "000:158",
        "002:73", "003:1", "003:5", "004:16", code="sizing.linear_params(256 * 256 * 3, 1000)"),
     c5("local", "What properties of images do convolutions exploit (locality, weight "
-       "sharing, translation)?", "003:7", "003:11", "003:19", "003:29", "004:12", "002:79"),
+       "sharing, translation)?", "003:7", "003:11", "003:19", "004:12", "002:79"),
+    c5("similarity", "What does a convolution provide? (a similarity between the kernel and "
+       "each window: template matching)", "003:29"),
     c5("local", "Locally connected vs convolutional layers: what differs?", "004:19"),
     c5("local", "What do conv layers compute, how do they differ from linear layers, and "
        "which activation do they use?", "001:821"),
-    c5("xcorr", "What is a convolution, as a formula in 1-D and 2-D?", "003:23", "003:27",
-       "003:28"),
+    c5("formulas", "What is a convolution, as a formula: continuous, 1-D and 2-D?", "003:23",
+       "003:27", "003:28"),
     c5("maps", "What is a convolutional layer and what does it do?", "000:163", "002:92"),
     c5("maps", "What is an activation (feature, response) map and how large is it?",
        "000:178", "003:31", "004:27"),
@@ -309,8 +331,10 @@ QUESTIONS: tuple[Question, ...] = (
     c5("modes", "What is padding, why use it, and how do we keep the size unchanged?",
        "000:192", "000:232", "003:56", "003:65",
        code="sizing.same_padding(3), sizing.conv_output_size(32, 3, padding=1)"),
-    c5("modes", "Valid, same, full convolution: output sizes and the catch with full.",
-       "004:34", "004:40", "004:43", "004:46", "004:50",
+    c5("full", "What is the catch with full convolution? (none: it is zero padding of F − 1)",
+       "004:46"),
+    c5("modes", "Valid, same, full convolution: output sizes.",
+       "004:34", "004:40", "004:43", "004:50",
        code="[sizing.conv_output_size(32, 3, padding=p) for p in (0, 1, 2)]"),
     c5("params", "How many parameters do 10 filters of 5×5×3 have?", "000:196",
        code="sizing.conv_params(3, 10, 5)"),
@@ -319,11 +343,13 @@ QUESTIONS: tuple[Question, ...] = (
        code="sizing.conv_params(32, 64, 3, bias=False), sizing.conv_params(32, 64, 3)"),
     c5("one", "What is a 1×1 convolution and what is it good for?", "000:199", "002:108",
        "002:112"),
-    c5("one", "Point-wise convolutions: two uses from the lecture.", "001:1339", "001:1359"),
+    c5("one", "Point-wise convolutions: what are they?", "001:1339"),
+    c5("mobile", "Two uses of point-wise convolutions: bottlenecks, and MobileNet's "
+       "depthwise-separable blocks (parameters and multiply-adds counted).", "001:1359"),
     c5("pool", "What does a pooling layer do and why; max vs average pooling.", "000:203",
        "000:211", "002:99", "003:76", "003:81", "003:85", "003:87"),
     c5("pool", "Compute a 2×2, stride-2 max pooling; what is global average pooling; what "
-       "can replace pooling?", "001:897",
+       "can replace pooling (a strided convolution, §9.1)?", "001:897",
        code="F.max_pool2d(np.array([[[[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], "
             "[1, 2, 3, 4]]]]), 2)[0, 0]"),
     c5("pool", "Output size after pooling?", "003:92", code="sizing.pool_output_size(32, 2)"),
@@ -359,21 +385,26 @@ QUESTIONS: tuple[Question, ...] = (
        "depth?", "003:37", "003:42", "003:46", "003:66"),
     # 07 Training deep networks
     c7("init", "Xavier and He initialisation: ideas and formulas; how to set weights.",
-       "000:303", "002:211", "002:216", "002:219"),
+       "002:211", "002:216", "002:219"),
+    c7("xavier", "The two initialisations we learned: Xavier's uniform ±√(6/(n_in + n_out)) "
+       "and its normal form have the same variance; He's normal N(0, 2/n_in).", "000:303"),
+    c7("convex", "How does the initialisation matter for convex and for non-convex "
+       "problems?", "002:202", "002:205"),
     c7("vanish", "What is the vanishing-gradient problem and what helps against it?",
        "000:114", "000:118"),
     c7("vanish", "What causes exploding and vanishing gradients, and how are they avoided?",
        "001:1257"),
     c7("bias", "How should biases be initialised?", "002:208"),
-    c7("selu", "What is a self-normalising network?", "002:190"),
+    c7("selu", "What is a self-normalising network (SELU, LeCun init, alpha-dropout in "
+       "§6.1)?", "002:190"),
     c7("norm", "Why and how normalise data (train statistics only); which methods?",
        "001:1211", "002:169", "002:172", "002:176"),
     c7("bn", "What is batch normalisation, what does it bring, and where does it go?",
        "000:291", "001:1231", "002:181"),
-    c7("ics", "Covariate shift and internal covariate shift: what and why?", "000:123",
-       "002:184", "002:186"),
+    c7("shift", "What is covariate shift (between training and test data)?", "000:123"),
+    c7("ics", "Internal covariate shift: what and why?", "002:184", "002:186"),
     c7("dropout", "What is dropout, why does it work and where is it used; how does weight "
-       "decay differ?", "001:1163", "002:7", "002:195", "002:197"),
+       "decay differ? (and DropConnect, §10.1)", "001:1163", "002:7", "002:195", "002:197"),
     c7("l1l2", "Regularisation in the loss: L1 vs L2 and their effect on weights.",
        "002:158", "002:160", "002:163"),
     c7("early", "What is overfitting, how to fight it, and when should training stop "
@@ -398,8 +429,9 @@ QUESTIONS: tuple[Question, ...] = (
        "000:265", "001:1657", "002:222", "002:227", "002:230", "003:120"),
     c8("transfer", "Plan a bird-species classifier with deep learning step by step.",
        "001:40"),
-    c8("transfer", "With little medical training data, which two approaches help most "
-       "(transfer learning, augmentation)?", "001:1717"),
+    c12("little", "With little medical training data, which approaches are key (transfer "
+        "learning, augmentation incl. mixup, synthetic data, domain adaptation, fusion, "
+        "refinement)?", "001:1717"),
     # 09 Segmentation
     c9("dense", "What is semantic segmentation, how are such CNNs built, which special "
        "layers do they need?", "001:1490"),
@@ -425,23 +457,113 @@ QUESTIONS: tuple[Question, ...] = (
     # 12 Review: medical imaging, XAI, fairness
     c12("dims", "2-D vs 2.5-D vs 3-D CNNs: inputs and parameter counts.", "001:1711",
         code="review.cnn_dimensionality_table()"),
-    c12("labels", "How can deep learning help to obtain labels; how to ease medical "
-        "annotation?", "001:1665"),
-    c12("labels", "Challenges of medical image data, three medical uses, and using little "
-        "data well.", "001:1697"),
+    c12("cammask", "How can deep learning help to obtain labels (CAM masks from image-level "
+        "labels); how to ease medical annotation?", "001:1665"),
+    c12("uses", "Challenges of medical image data, three medical uses (one an autoencoder), "
+        "and using little data well.", "001:1697"),
+    c12("uses", "Unsupervised vs supervised learning for medical data, and where "
+        "reinforcement learning is used in medicine.", "001:1679"),
+    c12("oneil", "Cathy O'Neil's four levels of unfair algorithms.", "001:1739"),
     c12("labels", "Expert vs non-expert labellers: pros and cons, and an alternative to "
         "manual expert labels.", "001:1727"),
-    c12("cam", "What does XAI mean (transparency, explainability, bias)?", "001:1752"),
+    c12("fields", "Name application fields of deep learning (e.g. remote sensing), each "
+        "with its task.", "000:3"),
+    c12("humans", "How do people recognise and classify objects?", "003:10"),
+    c12("xai", "What does XAI mean (transparency, explainability, bias)?", "001:1752"),
 )
 
-NOT_COVERED: tuple[Question, ...] = (
-    Question(1, "Name application fields of deep learning (e.g. remote sensing).", "",
-             ("000:3",)),
-    Question(1, "How do people recognise and classify objects?", "", ("003:10",)),
-    Question(12, "Unsupervised vs supervised learning for medical data, and where "
-             "reinforcement learning is used in medicine.", "", ("001:1679",)),
-    Question(12, "Cathy O'Neil's four levels of unfair algorithms.", "", ("001:1739",)),
+NOT_COVERED: tuple[Question, ...] = ()
+
+
+class Trap(NamedTuple):
+    """One error of the notes, and where the course refutes it."""
+
+    claim: str        # the notes' sentence, quoted exactly
+    source: str       # "file-prefix:line" in shared/seeds
+    correction: str   # the correct statement, in our words
+    exercise: str     # the graded exercise that computes the counter-example
+    practice: str     # the practice kind that draws fresh variants
+    section: str      # its heading in exercises/12_review.ipynb
+    lesson: str       # link to the lecture section that teaches the correct version
+
+    @property
+    def link(self) -> str:
+        """The exercise's section in the exercise notebook."""
+        return f"exercises/{NOTEBOOKS[12]}.ipynb#{anchor(self.section)}"
+
+
+def _trap(number, title, points, claim, source, correction, function, kind, lesson):
+    return Trap(claim, source, correction, f"ch12.{function}", f"trap_{kind}",
+                f"{number}. Refute the notes: {title} ({points} point{'s' * (points > 1)})",
+                lesson)
+
+
+TRAPS: tuple[Trap, ...] = (
+    _trap(2, "the transposed convolution ignores its padding", 2,
+          "A 2x2 input  $I$  is expanded to a 5x5 grid with stride 2 and padding 1", "001:1511",
+          "A transposed convolution's padding crops the sum of stamps: with padding 1 the "
+          "notes' example gives 3×3, not 5×5.", "transposed_conv_cropped", "tconv_padding",
+          _at(9, S9["tconv"])),
+    _trap(3, "YOLO's output size", 1, "$$S * S * (B * (5 + C))$$", "001:1458",
+          "YOLOv1 predicts one class vector per cell, S·S·(5B + C); one per anchor box, "
+          "S·S·B·(5 + C), is YOLOv2's layout.", "yolo_counts", "yolo", _at(10, S10["layouts"])),
+    _trap(4, "segmentation is not clustering", 2,
+          "Segmentation: Segmentation is an unsupervised learning problem which provies a set "
+          "of clusters.", "000:16",
+          "Semantic segmentation is supervised per-pixel classification; clusters of similar "
+          "pixels need not be classes.", "best_cluster_accuracy", "segmentation",
+          _at(1, S1["kinds"])),
+    _trap(5, "vanishing and exploding gradients without a learning rate", 2,
+          "when the learning rate is too high –> positive feedback –> loss grows without bound",
+          "002:35", "Vanishing and exploding gradients are products of many local gradients "
+                    "(depth, activation, initialisation); the learning rate only scales the "
+                    "update.", "chain_gradients", "gradients", _at(4, S4["trap"])),
+    _trap(5, "vanishing and exploding gradients without a learning rate", 2,
+          "When learning rate is too small –>negative feedback –> gradient vanishes", "002:38",
+          "A small learning rate slows training; it does not make the gradient vanish.",
+          "chain_gradients", "gradients", _at(4, S4["trap"])),
+    _trap(6, "stop on the validation loss", 2,
+          "When we see that the loss of training is increasing again", "004:7",
+          "Early stopping watches the validation loss and keeps the best checkpoint; the "
+          "training loss of an overfitting net keeps falling.", "early_stopping",
+          "early_stopping", _at(7, S7["early"])),
+    _trap(7, "dropout's p, defined once", 2,
+          "-set activations to 0 with (1-p) –> need compensation for dropout effect i.e. test "
+          "time: multiply activation with p", "002:200",
+          "Here p is the keep probability; PyTorch's Dropout(p) drops with probability p and "
+          "scales the kept units by 1/(1 − p) in training.", "dropout_means", "dropout",
+          _at(7, S7["dropout"])),
+    _trap(8, "initialising uniformly in [0, 1]", 2, "e.g. uniform random in the range [0,1]",
+          "002:215", "Weights need zero mean (Xavier: ±√(6/(n_in + n_out))); U[0, 1] shifts "
+                     "every pre-activation by n·E[w]·E[x].", "uniform_init_moments",
+          "uniform_init", _at(7, S7["init"])),
+    _trap(9, "He initialisation is made for ReLU's non-zero mean", 2,
+          "effective when used with activation functions that have a mean close to zero e.g. "
+          "ReLU", "002:220",
+          "ReLU's outputs have mean σ/√(2π), not 0; He's factor 2 undoes the half that ReLU "
+          "sets to zero.", "relu_he_moments", "he", _at(7, S7["init"])),
+    _trap(10, "full convolution is zero padding", 2,
+          "We cannot pad with 0 because that may influence the result", "004:49",
+          "Full convolution is zero padding of F − 1 on every side, then a valid pass.",
+          "full_correlation", "full_conv", _at(5, S5["full"])),
+    _trap(11, "the two meanings of 2.5-D", 2,
+          "In 2.5D: 3 orthogonal 2D slices of a 3D space are taken as input.", "001:1713",
+          "That is one of two 2.5-D inputs; the other stacks a slice with its neighbours as "
+          "channels. Say which one you mean.", "input_25d", "25d", _at(12, S12["dims"])),
 )
+
+
+def traps_markdown() -> str:
+    """A markdown list of the notes' errors, each with its exercise, practice kind and lesson."""
+    lines = []
+    for trap in TRAPS:
+        target = "../" + trap.link  # relative to a lecture notebook
+        lesson = "../" + trap.lesson
+        quote = " ".join(trap.claim.replace("$", "").split())
+        lines.append(f"- *\"{quote}\"* ({trap.source}) — {trap.correction} "
+                     f"[exercise `{trap.exercise}`]({target}) · practice `{trap.practice}` · "
+                     f"[lesson]({lesson.replace('../notebooks/', '')})")
+    return "\n".join(lines)
 
 
 def by_chapter(*, include_not_covered: bool = False) -> dict[int, list[Question]]:
@@ -468,7 +590,7 @@ def markdown(chapter: int | None = None) -> str:
             target = q.link.removeprefix("notebooks/")  # relative to a notebook
             lines.append(f"- {q.text} → [§ {q.section}]({target})"
                          + (f" · `{q.code}`" if q.code else ""))
-    if chapter is None:
+    if chapter is None and NOT_COVERED:
         lines.append("**Not yet covered**")
         lines += [f"- {q.text}" for q in NOT_COVERED]
     return "\n".join(lines)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from dlcourse import detection, sizing
-from dlcourse.chapters.review import exam_map
+from dlcourse.chapters.review import exam_map, practice
 from dlcourse.chapters.review import medical_imaging as review
+from dlcourse.grading import exercises
 from dlcourse.nn import functional as F
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -79,7 +80,44 @@ def test_the_numbers_the_notes_ask_for_are_computed_by_the_code_shown():
 
 def test_markdown_lists_every_chapter_and_the_not_covered_questions():
     text = exam_map.markdown()
-    assert "**05_convolutions**" in text and "Not yet covered" in text
+    assert "**05_convolutions**" in text
+    assert ("Not yet covered" in text) == bool(exam_map.NOT_COVERED)
     assert "[§ 10 · Receptive fields](05_convolutions.ipynb#10-·-Receptive-fields)" in text
     assert all(q.link.endswith(exam_map.anchor(q.section)) for q in exam_map.QUESTIONS
                if q.section)
+
+
+def _seed_line(source):
+    prefix, line = source.split(":")
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return path.read_text(encoding="utf-8").splitlines()[int(line) - 1]
+
+
+def test_every_trap_quotes_its_line_of_the_notes_exactly():
+    if not SEEDS.is_dir():
+        pytest.skip("the notes (shared/seeds) are not next to this checkout")
+    for trap in exam_map.TRAPS:
+        assert " ".join(trap.claim.split()) in " ".join(_seed_line(trap.source).split()), trap
+
+
+def test_every_trap_links_an_exercise_a_practice_kind_and_a_lesson_that_exist():
+    for trap in exam_map.TRAPS:
+        assert exercises.get(trap.exercise).chapter == "ch12"
+        assert trap.practice in practice.KINDS
+        path, target = trap.link.split("#")
+        assert target in _anchors(ROOT / path), trap.link
+        assert target in _anchors(ROOT / "solutions" / Path(path).name), trap.link
+        path, target = trap.lesson.split("#")
+        assert target in _anchors(ROOT / path), trap.lesson
+    refuting = {e.name for e in exercises.chapter("ch12")} - {"ch12.solve_layers"}
+    assert {trap.exercise for trap in exam_map.TRAPS} == refuting
+    assert {trap.practice for trap in exam_map.TRAPS} == {
+        k for k in practice.KINDS if k.startswith("trap_")}
+
+
+def test_the_traps_markdown_links_each_exercise_relative_to_a_lecture_notebook():
+    text = exam_map.traps_markdown()
+    assert text.count("\n") == len(exam_map.TRAPS) - 1
+    assert "](../exercises/12_review.ipynb#3.-Refute-the-notes:-YOLO's-output-size-(1-point))" \
+        in text
+    assert "$" not in text

@@ -1,7 +1,9 @@
 """Randomised exam practice: a fresh problem per seed, checked with a worked solution.
 
 Every answer is computed by the engine (:mod:`dlcourse.sizing`, :mod:`dlcourse.nn.functional`,
-:mod:`dlcourse.autograd`, :mod:`dlcourse.detection`), never by a second formula.
+:mod:`dlcourse.autograd`, :mod:`dlcourse.detection`), never by a second formula; the
+``trap_*`` kinds (:mod:`.traps`) refute one sentence of the notes each, with closed-form
+expectations where no engine function applies.
 
 >>> from dlcourse.chapters.review import practice
 >>> problem = practice.generate("param_count", seed=3)
@@ -22,6 +24,7 @@ from dlcourse.chapters.review.practice.sizes import (
     receptive_field,
     yolo_size,
 )
+from dlcourse.chapters.review.practice.traps import GENERATORS as TRAP_GENERATORS
 
 __all__ = ["KINDS", "Feedback", "Problem", "generate", "parse_answer"]
 
@@ -34,6 +37,7 @@ _GENERATORS = {
     "backprop": backprop,
     "yolo_size": yolo_size,
     "softmax": softmax,
+    **TRAP_GENERATORS,
 }
 KINDS: tuple[str, ...] = tuple(_GENERATORS)
 
@@ -45,7 +49,8 @@ def generate(kind: str, seed: int = 0) -> Problem:
     ----------
     kind : str
         ``"conv_size"``, ``"param_count"``, ``"receptive_field"``, ``"pooling"``,
-        ``"transposed_conv"``, ``"backprop"``, ``"yolo_size"`` or ``"softmax"``.
+        ``"transposed_conv"``, ``"backprop"``, ``"yolo_size"``, ``"softmax"``, or one of
+        the ``"trap_*"`` kinds that refute the notes (``practice.traps.GENERATORS``).
     seed : int
         Any non-negative integer.
 
