@@ -166,6 +166,37 @@ def test_network_table_matches_torch_shapes_and_parameter_counts():
     assert sum(p for _, p in ch06.network_table((1, 28, 28), ch06.LENET)) == 61_706
 
 
+def test_network_macs_match_torchs_flop_counter():
+    from torch.utils.flop_counter import FlopCounterMode
+
+    ex = exercises.get("ch06.network_macs")
+    for case in ex.public() + ex.hidden(np.random.default_rng(2), "s") + ch06._table_public():
+        input_shape, layers = case.args
+        x, expected = torch.zeros(1, *input_shape), []
+        for module in _torch_model(input_shape, layers):
+            with FlopCounterMode(display=False) as counter:
+                x = module(x)
+            expected.append(counter.get_total_flops() // 2)  # a multiply-add is 2 FLOPs
+        assert ch06.network_macs(input_shape, layers) == expected, case.label
+
+
+def test_network_macs_that_count_one_filter_per_channel_not_per_output_number_is_told():
+    def network_macs(input_shape, layers):
+        channels, macs = input_shape[0], []
+        for layer in layers:
+            if layer[0] == "conv":
+                macs.append(layer[1] * channels * layer[2] * layer[2])  # one output pixel only
+                channels = layer[1]
+            elif layer[0] == "linear":
+                macs.append(layer[1] * 0)
+            else:
+                macs.append(0)
+        return macs
+
+    report = run_checks("ch06.network_macs", network_macs).report()
+    assert "for EVERY number of its output" in report
+
+
 @pytest.mark.parametrize("shape", [(6, 3), (3, 2, 4, 5), (2, 1, 3, 3)])
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_forward_matches_torch_including_running_statistics(shape, training):

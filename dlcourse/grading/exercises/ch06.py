@@ -1,5 +1,5 @@
-"""Chapter 06 exercises: a 1x1 convolution as a matrix product, and the shape and parameter
-table of a small CNN, layer by layer (what ``dlcourse.sizing.summary`` prints)."""
+"""Chapter 06 exercises: a 1x1 convolution as a matrix product, and the shape, parameter and
+multiply-add table of a small CNN, layer by layer (what ``dlcourse.sizing.summary`` prints)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,23 @@ def network_table(input_shape, layers):
             shape = (args[0],)
         rows.append((shape, params))
     return rows
+
+
+def network_macs(input_shape, layers):
+    """Multiply-adds of each layer of the sequential CNN of :func:`network_table`, one int per
+    layer: a convolution does ``C_in * k * k`` per output number, a linear layer ``in_features``
+    per output number (biases, ReLU, pooling and flatten count 0, as in ``sizing.summary``)."""
+    shape, macs = tuple(input_shape), []
+    for layer, (out_shape, _) in zip(layers, network_table(input_shape, layers), strict=True):
+        kind = layer[0]
+        if kind == "conv":
+            macs.append(int(np.prod(out_shape)) * shape[0] * layer[2] * layer[2])
+        elif kind == "linear":
+            macs.append(int(np.prod(out_shape)) * shape[0])
+        else:
+            macs.append(0)
+        shape = out_shape
+    return macs
 
 
 # --- cases ---------------------------------------------------------------------------------
@@ -98,6 +115,24 @@ def _table_public():
     ]
 
 
+MACS_HINT = ("a conv does C_in * k * k multiply-adds for EVERY number of its output "
+             "(C_out * H_out * W_out of them); a linear layer in_features per output")
+
+
+def _macs_public():
+    return [
+        Case(((3, 32, 32), [("conv", 10, 5, 1, 0)]),
+             label="ten 5x5 filters on 32x32x3: 10 * 28 * 28 outputs, 75 multiply-adds each",
+             hint=MACS_HINT),
+        Case(((1, 28, 28), LENET), label="LeNet-5 on 28x28 digits: 416,520 in all",
+             hint="ReLU, pooling and flatten count 0; a linear layer on 400 inputs with 120 "
+                  "outputs does 400 * 120"),
+        Case(((8, 7, 7), [("conv", 4, 1, 1, 0), ("relu",), ("conv", 8, 3, 1, 1)]),
+             label="a 1x1 bottleneck, then a 3x3 conv on its 4 channels",
+             hint="a conv's filters are as deep as its INPUT has channels"),
+    ]
+
+
 def _table_hidden(rng, student):
     cases = []
     while len(cases) < 4:
@@ -123,4 +158,6 @@ EXERCISES = [
     Exercise("ch06.network_table", "network_table", 2, network_table, _table_public,
              _table_hidden, forbidden=SIZING_FORBIDDEN,
              hint="walk the layers, keeping the current (C, H, W) shape"),
+    Exercise("ch06.network_macs", "network_macs", 2, network_macs, _macs_public,
+             _table_hidden, forbidden=SIZING_FORBIDDEN, hint=MACS_HINT),
 ]
