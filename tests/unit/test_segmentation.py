@@ -132,6 +132,7 @@ def test_one_hot_puts_a_single_one_per_pixel_in_the_right_channel():
     np.testing.assert_array_equal(encoded.argmax(axis=1), labels)
 
 
+@pytest.mark.slow
 def test_train_unet_is_deterministic_and_restores_torch_threads():
     threads = torch.get_num_threads()
     settings = dict(n_train=24, n_test=6, epochs=2, base=4, depth=2)
@@ -143,6 +144,7 @@ def test_train_unet_is_deterministic_and_restores_torch_threads():
     assert first.metrics["mean_iou"] == pytest.approx(first.val_iou[-1])
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.slow
 def test_default_unet_recipe_reaches_mean_iou_above_0_9_on_held_out_shapes():
     run = train_unet()

@@ -18,6 +18,7 @@ from dlcourse.widgets.knn import knn_panel, search_panel
 matplotlib.use("Agg")
 
 
+@pytest.mark.slow
 def test_knn_panel_redraws_when_k_metric_or_noise_change():
     panel = knn_panel()
     first_image, first_summary = panel.image.value, panel.summary.value
@@ -33,6 +34,7 @@ def test_knn_panel_redraws_when_k_metric_or_noise_change():
     assert panel.last_update_ms > 0
 
 
+@pytest.mark.slow
 def test_search_panel_spends_the_chosen_budget_on_both_searches():
     panel = search_panel(budget=16)
     assert "4 distinct values" in panel.summary.value

@@ -2,6 +2,7 @@
 
 import matplotlib
 import numpy as np
+import pytest
 import torch
 from matplotlib.figure import Figure
 
@@ -24,6 +25,7 @@ def test_panel_snapshot_slider_walks_through_the_cached_run():
     assert panel.image.value != image and panel.last_update_ms > 0
 
 
+@pytest.mark.slow
 def test_panel_new_learning_rate_trains_a_new_run():
     panel = gan_lab_panel(epochs=4)
     run = panel.result["run"]
