@@ -144,7 +144,8 @@ def test_train_unet_is_deterministic_and_restores_torch_threads():
     assert first.metrics["mean_iou"] == pytest.approx(first.val_iou[-1])
 
 
-@pytest.mark.kernel_sensitive
+# Not kernel_sensitive, though it trains: chapter 09 checks the same run (train_unet(seed=0),
+# mean IoU above 0.9) on the other kernel path in tests/test_gpu_standin.py.
 @pytest.mark.slow
 def test_default_unet_recipe_reaches_mean_iou_above_0_9_on_held_out_shapes():
     run = train_unet()
