@@ -17,7 +17,14 @@ def cupy():
 
 
 def pytest_collection_modifyitems(items):
-    """Mark every test that asks for CuPy as ``gpu``: ``pytest -m gpu`` runs them all."""
+    """Mark every test that asks for CuPy as ``gpu``: ``pytest -m gpu`` runs them all.
+
+    Mark every notebook cell that nbval runs (``notebooks/``, ``solutions/``) as ``slow``: a
+    notebook runs top to bottom, and together they take minutes, so ``-m 'not slow'`` leaves
+    them out of the quick loop.  (A hook of this conftest sees every collected item.)
+    """
     for item in items:
         if "cupy" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.gpu)
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

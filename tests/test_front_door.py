@@ -56,6 +56,7 @@ def lab():
     proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_make_lab_serves_the_welcome_notebook_and_starts_its_kernel(lab):
     base, token = lab
     status, nb = _request(f"{base}/api/contents/notebooks/00_welcome.ipynb", token)

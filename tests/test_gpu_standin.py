@@ -13,17 +13,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from other_kernels import this_machine
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = ROOT / "tests" / "standins"
 
 
-def pytest_with_standin(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """Run pytest in a subprocess that imports the stand-in as ``cupy``."""
+def pytest_with_standin(*args: str, workers: int = 0, **env: str) -> subprocess.CompletedProcess:
+    """Run pytest (on ``workers`` xdist workers) in a subprocess that imports the stand-in as
+    ``cupy``."""
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(STANDINS), os.environ.get("PYTHONPATH", "")]), **env}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                           "-n", "0", *args], cwd=ROOT, env=environment,
+                           "-n", str(workers), *args], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -37,6 +39,7 @@ def test_the_standin_is_not_visible_to_this_process():
     assert "cupy" not in sys.modules or not sys.modules["cupy"].__version__.endswith("standin")
 
 
+@pytest.mark.slow
 def test_every_gpu_test_passes_against_the_standin():
     run = pytest_with_standin("-m", "gpu", "tests/unit", "tests/chapters")
     assert run.returncode == 0, outcome(run)
@@ -45,7 +48,13 @@ def test_every_gpu_test_passes_against_the_standin():
 
 @pytest.mark.slow
 def test_every_lecture_notebook_runs_on_the_gpu_backend_of_the_standin():
-    """What ``DLCOURSE_BACKEND=cupy make lab`` opens: every cell, checked outputs included."""
-    run = pytest_with_standin("notebooks", DLCOURSE_BACKEND="cupy")
+    """What ``DLCOURSE_BACKEND=cupy make lab`` opens: every cell, checked outputs included.
+
+    The run also takes the CPU's other kernel path (``other_kernels.py``): the plain nbval
+    run has checked the outputs on this CPU's own kernels, this one shows that none of them
+    depends on which kernels sum the numbers."""
+    # Two workers, one notebook each at a time: run serially, this one test would be the
+    # last to finish in `make test` by minutes.
+    run = pytest_with_standin("notebooks", workers=2, DLCOURSE_BACKEND="cupy", **this_machine())
     assert run.returncode == 0, outcome(run)
     assert "failed" not in outcome(run) and "error" not in outcome(run), outcome(run)

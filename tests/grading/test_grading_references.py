@@ -66,6 +66,7 @@ def test_cross_entropy_and_its_gradient_match_torch_even_for_huge_scores():
         np.testing.assert_allclose(ch01.cross_entropy_grad(s, y), expected, atol=1e-12)
 
 
+@pytest.mark.kernel_sensitive
 def test_knn_predict_matches_scikit_learn_on_random_blobs():
     from sklearn.neighbors import KNeighborsClassifier
 

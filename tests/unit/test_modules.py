@@ -104,6 +104,8 @@ def conv_net():
         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 3 * 4, 5, dtype=f64))
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_conv_bn_relu_pool_flatten_linear_matches_torch_end_to_end_for_three_sgd_steps():
     rng = np.random.default_rng(0)
     ours, theirs = conv_net(), torch_conv_net().double()

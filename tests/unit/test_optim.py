@@ -115,6 +115,7 @@ CASES = [
 ]
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.parametrize(("ours", "theirs", "kwargs"), CASES,
                          ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
 def test_optimiser_trajectory_matches_torch_for_50_steps(torch_float64, ours, theirs, kwargs):
@@ -225,6 +226,7 @@ def test_trajectory_matches_a_hand_written_loop_and_starts_at_start():
     np.testing.assert_array_equal(start, [-1.5, 2.0])  # the caller's start is not moved
 
 
+@pytest.mark.kernel_sensitive
 def test_trajectory_of_gradient_descent_on_a_bowl_converges_to_its_bottom():
     path = optim.trajectory(lambda x: x - 3.0, [0.0, 10.0],
                             lambda params: optim.SGD(params, lr=0.5), steps=40)

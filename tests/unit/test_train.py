@@ -28,6 +28,8 @@ def mlp(seed=0, dtype="float32"):
                          nn.Linear(16, 2, rng=seed + 1, dtype=dtype))
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_mlp_learns_the_rings_to_over_95_percent():
     X, y = rings(300, seed=0)
     X_val, y_val = rings(200, seed=1)
@@ -40,6 +42,7 @@ def test_mlp_learns_the_rings_to_over_95_percent():
     assert evaluate(model, X_val, y_val)["accuracy"] > 0.95
 
 
+@pytest.mark.kernel_sensitive
 def test_fit_takes_the_same_steps_as_a_torch_loop_over_the_same_batches():
     X, y = rings(30, seed=0)
     X = X.astype(np.float64)

@@ -35,6 +35,7 @@ def test_changing_a_control_recomputes_and_swaps_the_image():
     assert p.image.value != before and p.last_update_ms > 0
 
 
+@pytest.mark.slow
 def test_the_figure_is_reused_not_recreated():
     p = _panel()
     fig = p.figure

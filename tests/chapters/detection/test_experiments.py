@@ -207,6 +207,8 @@ def test_yolo_loss_on_torch_equals_numpy_and_has_finite_gradients():
 
 # --- training -------------------------------------------------------------------------------
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_train_yolo_is_deterministic_and_learns():
     kwargs = dict(n_train=256, n_test=32, epochs=3, hidden=64, width=8, lr=3e-3)
     run = demo.train_yolo(**kwargs)

@@ -47,6 +47,8 @@ def test_anomaly_split_trains_on_normal_digits_only():
         ga.anomaly_split((42,))
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_gan_trained_on_zeros_scores_other_digits_as_anomalies():
     split = ga.anomaly_split((0,))
     gan = ga.train_digit_gan(split.train, steps=400)
@@ -57,6 +59,7 @@ def test_gan_trained_on_zeros_scores_other_digits_as_anomalies():
     assert all(p.requires_grad for p in gan.generator.parameters())   # restored
 
 
+@pytest.mark.kernel_sensitive
 def test_reconstruct_keeps_the_best_restart():
     split = ga.anomaly_split((0,), n_anomalies=5)
     gan = ga.train_digit_gan(split.train, steps=20, hidden=16)

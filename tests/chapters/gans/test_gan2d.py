@@ -108,14 +108,19 @@ def test_mode_coverage_counts_modes_with_enough_nearby_samples():
     assert gan.mode_coverage(samples, centers, min_fraction=0.005) == 3
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_train_gan_2d_defaults_cover_all_modes_and_low_lr_d_collapses():
+    # Mode coverage is what tells the two regimes apart, with a wide margin: seeds 0 to 5, on
+    # AVX-512 and AVX2 kernels, give 6 to 8 modes at the end of the default run and at most 1
+    # at every snapshot of the collapsed one.  (The collapsed blob's spread is no measure: it
+    # wanders and swells, 0.06 to 3.0, from one snapshot and one CPU to the next.)
     good = gan.train_gan_2d()
-    assert good.coverage[-1] >= 6 and good.coverage[0] == 0     # seed 0 gives 8 of 8
+    assert good.coverage[-1] >= 6 and good.coverage[0] == 0
     assert len(good.epochs) == len(good.samples) == len(good.surfaces) == 10
     assert good.surfaces[-1].shape == (41, 41) and 0 <= good.surfaces[-1].min()
     collapsed = gan.train_gan_2d(lr_g=1e-2, lr_d=1e-3)
     assert max(collapsed.coverage) <= 2
-    assert collapsed.samples[-1].std(axis=0).max() < 0.5 * good.samples[-1].std(axis=0).max()
 
 
 def test_train_gan_2d_is_deterministic_and_restores_threads():

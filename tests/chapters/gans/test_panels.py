@@ -49,6 +49,7 @@ def test_panel_streams_a_new_setting_and_ends_on_the_final_snapshot():
     assert "trained in" in panel.summary.value
 
 
+@pytest.mark.slow
 def test_panel_new_learning_rate_trains_a_new_run():
     panel = gan_lab_panel(epochs=4)
     run = panel.result["run"]

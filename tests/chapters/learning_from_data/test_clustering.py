@@ -9,6 +9,7 @@ from dlcourse.chapters.learning_from_data.clustering import kmeans
 from dlcourse.data import blobs
 
 
+@pytest.mark.kernel_sensitive
 def test_kmeans_matches_sklearn_lloyd_from_the_same_start():
     X, _ = blobs(300, centers=4, std=1.2, seed=3)
     X = X.astype(np.float64)
@@ -27,6 +28,7 @@ def test_kmeans_inertia_never_increases():
     assert all(b <= a + 1e-3 for a, b in zip(inertia, inertia[1:], strict=False))
 
 
+@pytest.mark.kernel_sensitive
 def test_kmeans_finds_well_separated_blobs_without_labels():
     centres = np.array([[-6.0, 0.0], [0.0, 6.0], [6.0, 0.0]])
     X, y = blobs(150, centers=centres, std=0.5, seed=2)

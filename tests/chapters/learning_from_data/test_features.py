@@ -81,6 +81,7 @@ def test_gabor_kernel_at_90_degrees_is_the_transpose_of_the_one_at_0():
     np.testing.assert_allclose(gabor_kernel(7, theta=math.pi / 2), gabor_kernel(7).T, atol=1e-12)
 
 
+@pytest.mark.kernel_sensitive
 def test_gabor_features_prefer_the_orientation_of_the_stripes():
     stripes = np.tile((np.arange(16) % 4 < 2).astype(float), (16, 1))[None]  # vertical stripes
     features = gabor_features(stripes, n_orientations=4, cell_size=8).reshape(4, -1)
@@ -130,6 +131,7 @@ def test_hog_needs_whole_cells():
         hog(np.zeros((1, 3, 8, 8)))
 
 
+@pytest.mark.kernel_sensitive
 def test_pca_matches_sklearn_up_to_the_sign_of_each_component(rng):
     X = rng.standard_normal((80, 6)) @ rng.standard_normal((6, 6))
     ours = PCA(4).fit(X)
@@ -162,6 +164,7 @@ def test_pixel_features_flatten_each_image():
     np.testing.assert_array_equal(pixel_features(images), images.reshape(2, 9))
 
 
+@pytest.mark.kernel_sensitive
 def test_knn_accuracy_by_feature_reports_dimension_and_accuracy_per_feature(rng):
     X = rng.random((40, 1, 8, 8))
     y = (X[:, 0, :, :4].mean(axis=(1, 2)) > X[:, 0, :, 4:].mean(axis=(1, 2))).astype(int)

@@ -78,6 +78,7 @@ def test_majority_vote_gives_the_notes_class_scores_1_0_4():
     assert majority_vote(labels, 3).tolist() == [[1, 0, 4]]
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("k", [1, 4, 7])
 def test_knn_matches_sklearn_neighbours_votes_and_predictions(rng, metric, k):
@@ -131,6 +132,7 @@ def test_decision_grid_needs_2d_points():
         decision_grid(lambda p: p[:, 0], np.zeros((4, 3)))
 
 
+@pytest.mark.kernel_sensitive
 def test_knn_demo_1nn_memorises_training_set_but_validation_tells_the_truth():
     demo = knn_demo(k=1, noise=0.4, resolution=20)
     assert demo.train_accuracy == 1.0
@@ -138,6 +140,7 @@ def test_knn_demo_1nn_memorises_training_set_but_validation_tells_the_truth():
     assert demo.grid.values.shape == (20, 20)
 
 
+@pytest.mark.kernel_sensitive
 def test_knn_demo_more_noise_lowers_validation_accuracy():
     clean = knn_demo(k=5, noise=0.05, resolution=10)
     noisy = knn_demo(k=5, noise=0.6, resolution=10)

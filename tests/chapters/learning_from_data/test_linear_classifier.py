@@ -143,6 +143,7 @@ def initial_weight(seed, shape, scale):
     return scale * np.random.default_rng(seed).standard_normal(shape)
 
 
+@pytest.mark.kernel_sensitive
 def test_softmax_classifier_trains_exactly_like_torch(rng):
     X, y = blobs(60, centers=3, std=1.5, seed=4)
     X = X.astype(np.float64)
@@ -155,6 +156,7 @@ def test_softmax_classifier_trains_exactly_like_torch(rng):
     assert losses[-1] < 0.5 * losses[0]
 
 
+@pytest.mark.kernel_sensitive
 def test_logistic_regression_trains_exactly_like_torch():
     X, y = blobs(50, centers=[[-1.0, 0.5], [1.5, -0.5]], std=1.0, seed=2)
     X = X.astype(np.float64)

@@ -28,6 +28,7 @@ def _knn_shown(panel):
     return ax.get_title(), ax.images[0].get_array(), ax.collections[0].get_offsets()
 
 
+@pytest.mark.slow
 def test_knn_panel_redraws_when_k_metric_or_noise_change():
     panel = knn_panel()
     first_image, first_summary = panel.image.value, panel.summary.value
@@ -49,6 +50,7 @@ def test_knn_panel_redraws_when_k_metric_or_noise_change():
     assert panel.last_update_ms > 0
 
 
+@pytest.mark.slow
 def test_search_panel_spends_the_chosen_budget_on_both_searches():
     panel = search_panel(budget=16)
     assert "4 distinct values" in panel.summary.value

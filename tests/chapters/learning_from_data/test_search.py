@@ -64,6 +64,7 @@ def test_searches_score_every_trial_and_report_the_best():
     assert len(random_search(one_knob_objective, 16, seed=0).points) == 16
 
 
+@pytest.mark.kernel_sensitive
 def test_random_search_beats_grid_search_on_average_when_one_parameter_matters():
     curve = best_vs_budget(max_budget=100, repeats=200, seed=0)
     assert curve.budgets.tolist() == list(range(1, 101))
@@ -95,6 +96,7 @@ def digit_split():
     return X_train[:500], y_train[:500], X_val[:150], y_val[:150]
 
 
+@pytest.mark.kernel_sensitive
 def test_knn_validation_search_equals_one_classifier_per_setting(digit_split):
     X_train, y_train, X_val, y_val = digit_split
     ks = (1, 2, 4, 9)

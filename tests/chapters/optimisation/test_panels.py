@@ -42,6 +42,7 @@ def test_race_compute_returns_the_paths_of_dlcourse_optim():
     assert out["grid"][2].shape == (80, 80)
 
 
+@pytest.mark.slow
 def test_race_panel_redraws_when_each_control_changes():
     panel = optimizer_race_panel()
     assert sorted(panel.result["paths"]) == ["Adam", "Momentum", "SGD"]
@@ -64,6 +65,7 @@ def test_race_panel_redraws_when_each_control_changes():
     assert panel.last_update_ms > 0
 
 
+@pytest.mark.kernel_sensitive
 def test_race_panel_shows_sgd_stuck_on_the_plateau_and_adam_in_the_deepest_well():
     panel = optimizer_race_panel()
     final = panel.result["final"]
@@ -78,6 +80,7 @@ def test_minibatch_compute_compares_the_chosen_batch_with_sgd_and_batch_gd():
     assert out["noise"].batch_sizes.tolist() == list(BATCH_SIZES)
 
 
+@pytest.mark.slow
 def test_minibatch_panel_updates_summary_when_the_batch_size_changes():
     panel = minibatch_panel()
     assert "B = 32: 96 steps" in panel.summary.value

@@ -56,6 +56,7 @@ def _torch_path(surface, name, start, *, lr, beta, steps):
     return np.array(path)
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 @pytest.mark.parametrize("surface_name", ["quadratic", "bumps"])
 def test_race_path_matches_torch_optim_step_for_step(name, surface_name):
@@ -95,6 +96,7 @@ def test_race_rejects_unknown_optimisers_and_bad_learning_rates():
         race("quadratic", ["SGD"], lr=0.0)
 
 
+@pytest.mark.kernel_sensitive
 def test_momentum_escapes_the_plateau_where_plain_sgd_stalls():
     paths = race("bumps", ["SGD", "Momentum"], lr=0.1, beta=0.9, steps=100)
     s = bumps()
@@ -103,6 +105,7 @@ def test_momentum_escapes_the_plateau_where_plain_sgd_stalls():
     assert s(paths["Momentum"][-1]) < glob.value + 0.01      # in the deepest well
 
 
+@pytest.mark.kernel_sensitive
 def test_basins_label_starts_by_the_minimum_they_reach():
     X, Y, label = basins("bumps", optimizer="Momentum", lr=0.1, steps=300, n=9)
     assert X.shape == Y.shape == label.shape == (9, 9)
@@ -130,6 +133,7 @@ def test_momentum_steps_are_partial_geometric_sums_approaching_the_maximum():
     assert sizes[-1] == pytest.approx(momentum_max_step(0.1, 5.0, 0.9), rel=1e-8)
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.parametrize("kappa", [1.0, 2.0, 10.0, 50.0])
 def test_gd_steps_formula_agrees_with_running_sgd(kappa):
     # at the best lr both axes shrink by the same factor: the count is exact from any start
@@ -217,6 +221,7 @@ def test_gradient_norms_at_init_match_torch_autograd():
     np.testing.assert_allclose(ours, expected, rtol=1e-10)
 
 
+@pytest.mark.kernel_sensitive
 def test_sigmoid_gradients_vanish_and_large_init_makes_them_explode():
     sig = gradient_norms_at_init(12, activation="sigmoid")
     assert sig[0] < 1e-4 * sig[-1]                    # shrink towards the input
@@ -227,6 +232,7 @@ def test_sigmoid_gradients_vanish_and_large_init_makes_them_explode():
     assert big.min() > 1e3 * he.max()                 # (3 / sqrt 2)^12 ~ 8e3 times larger
 
 
+@pytest.mark.kernel_sensitive
 def test_vanishing_gradients_do_not_depend_on_the_learning_rate():
     runs = {lr: gradient_norms_during_training(10, lr=lr, steps=5) for lr in (0.01, 0.1, 1.0)}
     np.testing.assert_array_equal(runs[0.01][0], runs[1.0][0])     # before any step: identical
@@ -253,6 +259,7 @@ def test_steps_to_reach_ignores_a_local_minimum():
     assert steps_to_reach(s, {"stuck": local}) == {"stuck": None}
 
 
+@pytest.mark.kernel_sensitive
 def test_fastest_lr_picks_the_rate_with_fewest_steps():
     best = fastest_lr("quadratic", ["SGD", "Adam"], [0.01, 0.18, 0.3], start=(1.0, 1.0),
                       steps=200, tol=1e-6)

@@ -56,6 +56,7 @@ def _torch_history(X, y, *, hidden_sizes, activation, lr, epochs, seed, momentum
     return np.array(history)
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "selu"])
 def test_binary_training_matches_torch_loss_curve(activation):
     X, y = xor(40, noise=0.2, seed=1)
@@ -66,6 +67,7 @@ def test_binary_training_matches_torch_loss_curve(activation):
     np.testing.assert_allclose(run.history, expected, rtol=1e-6)
 
 
+@pytest.mark.kernel_sensitive
 def test_multiclass_training_with_momentum_matches_torch():
     X, y = blobs(45, centers=3, std=1.0, seed=2)
     X = X.astype(np.float64)
@@ -79,6 +81,7 @@ def test_multiclass_training_with_momentum_matches_torch():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
 
 
+@pytest.mark.kernel_sensitive
 def test_mlp_reproduces_the_xor_truth_table():
     run = train_xor_mlp(hidden=4, activation="tanh", lr=0.5, epochs=500)
     X, y = xor_truth_table()
@@ -86,12 +89,14 @@ def test_mlp_reproduces_the_xor_truth_table():
     assert run.accuracy == 1.0 and run.history[-1] < 0.05
 
 
+@pytest.mark.kernel_sensitive
 def test_without_a_nonlinearity_xor_stays_at_a_coin_flip():
     # A linear model's best fit of the XOR table predicts 1/2 everywhere: loss = log 2.
     run = train_xor_mlp(hidden=8, activation="identity", lr=0.5, epochs=2000)
     assert abs(run.history[-1] - math.log(2)) < 1e-4
 
 
+@pytest.mark.kernel_sensitive
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
 def test_constant_initialisation_keeps_every_hidden_unit_identical(activation):
     X, y = xor(60, noise=0.2, seed=0)
@@ -119,6 +124,7 @@ def test_init_scale_multiplies_the_default_initialisation():
         np.testing.assert_allclose(b.data, 2.5 * a.data)
 
 
+@pytest.mark.kernel_sensitive
 def test_larger_learning_rates_kill_more_relus():
     small_before, small_after = dying_relu_demo(0.1)
     big_before, big_after = dying_relu_demo(10.0)

@@ -76,6 +76,7 @@ def _separable(n=80, seed=3):
     return X, np.sign(distance), normal, offset
 
 
+@pytest.mark.kernel_sensitive
 def test_perceptron_converges_within_novikoffs_bound_on_separable_data():
     X, y, normal, offset = _separable()
     result = train_perceptron(X, y, epochs=200)
@@ -90,6 +91,7 @@ def test_perceptron_converges_within_novikoffs_bound_on_separable_data():
     assert result.mistakes.sum() <= (radius / gamma) ** 2
 
 
+@pytest.mark.kernel_sensitive
 def test_perceptron_converges_on_the_course_separable_data_set():
     X, y01 = linearly_separable(200, margin=0.5, seed=0)
     result = train_perceptron(X.astype(np.float64), to_signed(y01), epochs=50)

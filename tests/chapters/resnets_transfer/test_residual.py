@@ -67,11 +67,13 @@ def test_dense_block_params_match_torch_convs_with_growing_inputs():
     assert table[-1].concat_channels_in + k == c + layers * k   # the block's output width
 
 
+@pytest.mark.slow
 def test_residual_gradient_identity_holds_numerically():
     result = residual.residual_gradient_identity(channels=2, size=3, batch=2, seed=1)
     assert result.error_numerical < 1e-6 and result.error_formula < 1e-6
 
 
+@pytest.mark.slow
 def test_residual_gradient_identity_matches_torch_autograd():
     result = residual.residual_gradient_identity(seed=3)
     ours = engine.BasicBlockEngine(2, 2, rng=3, dtype="float64")    # the same weights as inside
@@ -109,6 +111,7 @@ def small_data():
     return X[:512], y[:512], X_test[:200], y_test[:200]
 
 
+@pytest.mark.slow
 def test_train_depth_is_deterministic_and_records_every_step(small_data):
     runs = [residual.train_depth(8, residual=True, width=4, epochs=2, data=small_data)
             for _ in range(2)]
@@ -128,6 +131,8 @@ def test_train_depth_takes_colour_images_like_cifar10():
     assert run.grad_norms_init.shape == (7,)
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_deeper_plain_net_trains_worse_but_resnet_does_not(small_data):
     runs = residual.degradation_experiment((8, 32), width=4, epochs=3, data=small_data)
     final = {(d, k): r.epoch_losses[-1] for d, pair in runs.items() for k, r in pair.items()}

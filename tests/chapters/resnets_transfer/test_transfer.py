@@ -42,6 +42,8 @@ def backbone():
     return net[:-1]
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_pretrained_backbone_is_better_than_chance_on_its_source(backbone):
     source, _, _ = transfer.split_source_target()
     head = transfer.pretrain(*source, width=4, steps=40)       # same seed: same net
@@ -51,6 +53,7 @@ def test_pretrained_backbone_is_better_than_chance_on_its_source(backbone):
     assert accuracy > 0.5 and features.shape == (3, 8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy, trainable", [
     ("scratch", None), ("feature extraction", 8 * 5 + 5), ("fine-tuning", None),
     ("freeze first block", None)])
@@ -76,6 +79,7 @@ def test_target_model_trains_only_what_the_strategy_allows(backbone, strategy, t
         assert torch.equal(v, before[k])
 
 
+@pytest.mark.slow
 def test_feature_extraction_keeps_the_source_batch_norm_statistics(backbone):
     model = transfer.target_model("feature extraction", backbone, 5)
     _, pool, _ = transfer.split_source_target()
@@ -84,6 +88,8 @@ def test_feature_extraction_keeps_the_source_batch_norm_statistics(backbone):
     np.testing.assert_array_equal(ours.numpy(), backbone[1].running_mean.numpy())
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_transfer_experiment_reports_every_strategy_and_size():
     result = transfer.transfer_experiment((2, 4), width=4, steps=10, pretrain_steps=20)
     assert result.per_class == [2, 4] and set(result.accuracy) == set(transfer.STRATEGIES)

@@ -71,6 +71,8 @@ def test_mismatched_labels_are_refused():
         im.class_weights(np.array([], dtype=int))
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_weights_and_oversampling_find_the_rare_class_that_plain_training_ignores():
     (X, y), _, (X_test, y_test) = recipes.digits_split()
     X, X_test = data.standardize(X.reshape(len(X), -1), X_test.reshape(len(X_test), -1))

@@ -46,6 +46,7 @@ def test_dropout_changes_training_outputs_but_not_eval_outputs():
     np.testing.assert_array_equal(model(x[None])[0], eval_out)
 
 
+@pytest.mark.kernel_sensitive
 def test_sgd_with_l1_matches_torch_sgd_on_loss_plus_l1_penalty():
     rng = np.random.default_rng(0)
     p0, target = rng.standard_normal(6), rng.standard_normal(6)
@@ -63,6 +64,8 @@ def test_sgd_with_l1_matches_torch_sgd_on_loss_plus_l1_penalty():
     np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12)
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_l1_makes_weights_sparser_than_l2_on_digits(digits):
     train, val = digits
     small = (train[0][:400], train[1][:400])
@@ -73,6 +76,8 @@ def test_l1_makes_weights_sparser_than_l2_on_digits(digits):
     assert rg.sparsity(w1) > 5 * rg.sparsity(w2)
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_early_stopping_restores_the_epoch_with_the_lowest_validation_loss(digits):
     train, val = digits
     tiny = (train[0][:100], train[1][:100])
@@ -87,6 +92,8 @@ def test_early_stopping_restores_the_epoch_with_the_lowest_validation_loss(digit
     assert restored == pytest.approx(val_loss.min(), rel=1e-5)
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_more_training_data_lowers_validation_error(digits):
     train, val = digits
     curve = rg.size_curve(train, val, [30, 600], hidden=(16,), epochs=8)
@@ -125,6 +132,8 @@ def test_augmentation_gallery_keeps_shapes_and_shows_a_true_mirror():
     np.testing.assert_array_equal(gallery["shift right 1"][:, 1:], image[:, :-1])
 
 
+@pytest.mark.slow
+@pytest.mark.kernel_sensitive
 def test_hard_shared_trunk_learns_the_auxiliary_parity_task_only_when_it_is_weighted(digits):
     train, val = digits
     small = (train[0][:200], train[1][:200])
