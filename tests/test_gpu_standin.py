@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from other_kernels import this_machine
+
+from tests.other_kernels import this_machine
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = ROOT / "tests" / "standins"
