@@ -1,6 +1,7 @@
 """Chapter 06 panels and plots: the architecture explorer and the design-your-CNN panel."""
 
 import numpy as np
+import pytest
 import torch
 from matplotlib.figure import Figure
 
@@ -59,10 +60,15 @@ def test_design_panel_recounts_when_the_design_or_image_size_changes():
 
 def test_plots_draw_every_architecture_picture():
     fig = Figure()
-    ax = viz.plot_overview(fig.add_subplot(), A.overview())
-    assert len(ax.collections) == len(A.ARCHITECTURES) and ax.get_xlabel()
+    rows = A.overview()
+    ax = viz.plot_overview(fig.add_subplot(), rows)
+    shown = {t.get_text() for t in ax.texts}
+    assert shown == {r.name for r in rows} and ax.get_xlabel().startswith("GMACs")
+    points = [c.get_offsets()[0] for c in ax.collections]        # (GMACs, parameters in M)
+    assert sorted(p[1] for p in points) == pytest.approx(sorted(r.params / 1e6 for r in rows))
     ax = viz.plot_ilsvrc(Figure().add_subplot())
-    assert len(ax.patches) == len(A.ILSVRC)
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [err for _, _, err in A.ILSVRC] and ax.get_ylabel() == "top-5 error (%)"
     ax = viz.plot_inception(Figure().add_subplot(), A.inception_branches(), 192)
     assert "163,696" in ax.get_title()        # 12,352 + 129,248 + 15,920 + 6,176
 
@@ -84,6 +90,11 @@ def test_filter_feature_map_cam_and_training_plots_use_a_trained_model():
 def test_layer_profile_plot_draws_a_pair_of_bars_per_layer_and_the_design_table_totals():
     names, params, macs = A.layer_profile("AlexNet")
     ax = viz.plot_layer_profile(Figure(), names, params, macs)
-    assert len(ax.patches) == 2 * len(names) and ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(names)
+    widths = [bar.get_width() for bar in ax.patches]             # log10 of each count
+    expected = [np.log10(max(v, 1)) for v in (*params, *macs)]
+    assert sorted(widths) == pytest.approx(sorted(expected))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["parameters", "multiply-adds (MACs)"]
     text = A.format_design(A.count_design("C16 R P L20"))
     assert text.splitlines()[-1].split()[:2] == ["total", "328,148"]

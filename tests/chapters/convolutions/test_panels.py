@@ -78,15 +78,20 @@ def test_plot_convolution_marks_the_dropped_pixels_in_the_legend():
     assert fig.axes[0].get_title().startswith("input 8x8x1")
 
 
-def test_plot_receptive_field_draws_one_box_per_layer():
+def test_plot_receptive_field_draws_each_layers_field_at_its_size():
     fig = Figure()
     result = receptive_field_explorer("c3 c3 p2", 28)
     plot_receptive_field(fig, result, np.zeros((28, 28)))
-    assert len(fig.axes[0].patches) == 3 and fig.axes[0].get_xlabel() == "image column"
+    ax = fig.axes[0]
+    assert [(box.get_width(), box.get_height()) for box in ax.patches] == [(3, 3), (5, 5), (6, 6)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "1: conv 3x3 → 3x3", "2: conv 3x3 → 5x5", "3: pool 2x2 s2 → 6x6"]
+    assert ax.get_xlabel() == "image column"
 
 
 def test_plot_maps_and_plot_matrix_label_what_they_show():
     fig = plot_maps(Figure(), np.stack(list(edge_filters().values())), list(edge_filters()))
     assert [ax.get_title() for ax in fig.axes] == list(edge_filters())
     ax = plot_matrix(Figure().add_subplot(), np.arange(6).reshape(2, 3), title="m")
-    assert ax.get_title() == "m" and len(ax.texts) == 6
+    assert ax.get_title() == "m"
+    assert sorted(float(t.get_text()) for t in ax.texts) == [0, 1, 2, 3, 4, 5]

@@ -32,24 +32,38 @@ def test_nms_panel_score_threshold_removes_candidates_before_nms():
     assert f"{len(r['dropped'])} boxes below" in panel.summary.value
 
 
+def _rectangles(ax):
+    """The (x1, y1, x2, y2) of every rectangle drawn on ``ax``, rounded."""
+    return {tuple(np.round([p.get_x(), p.get_y(), p.get_x() + p.get_width(),
+                            p.get_y() + p.get_height()], 2)) for p in ax.patches}
+
+
+def _as_set(boxes):
+    return {tuple(np.round(b, 2)) for b in boxes}
+
+
 def test_plot_nms_draws_every_candidate_and_the_kept_suppressed_split():
     r = demo.nms_explorer()
     fig = viz.plot_nms(Figure(), r)
     left, right = fig.axes
-    assert len(left.patches) == len(r["boxes"]) + len(r["dropped"])
-    assert len(right.patches) == len(r["objects"]) + len(r["suppressed"]) + len(r["kept"])
+    assert _as_set(r["boxes"]) <= _rectangles(left)               # every detection
+    assert _as_set(r["boxes"][r["kept"]]) <= _rectangles(right)   # and what NMS kept
+    assert _as_set(r["objects"]) <= _rectangles(right)            # next to the objects
     assert "kept 3" in right.get_title()
 
 
 def test_plot_iou_fills_the_intersection_and_titles_the_value():
     ax = viz.plot_iou(Figure().add_subplot(), (2, 2, 8, 6), (5, 3, 11, 9), 9 / 51)
-    assert len(ax.patches) == 3 and ax.get_title() == "IoU(A, B) = 0.1765"
+    assert _rectangles(ax) == {(2, 2, 8, 6), (5, 3, 11, 9), (5, 3, 8, 6)}  # A, B, A ∩ B
+    assert ax.get_title() == "IoU(A, B) = 0.1765"
 
 
 def test_plot_grid_highlights_one_cell_per_box():
     g = demo.grid_example()
     ax = viz.plot_grid(Figure().add_subplot(), g, names=("circle", "square", "triangle"))
-    assert len(ax.patches) == 2 * len(g["boxes"])   # the cell and the box of each object
+    cell = g["size"] / g["S"]
+    shaded = {(c * cell, r * cell, (c + 1) * cell, (r + 1) * cell) for r, c in g["cells"]}
+    assert _rectangles(ax) == shaded | _as_set(g["boxes"])   # each object's box and its cell
     texts = [t.get_text() for t in ax.texts]
     row, col = g["cells"][0]
     assert any(f"cell ({row}, {col})" in t for t in texts)
@@ -58,7 +72,9 @@ def test_plot_grid_highlights_one_cell_per_box():
 def test_sliding_cost_detection_and_training_plots():
     cost = demo.sliding_window_cost(64, classifier_macs=1000)
     ax = viz.plot_sliding_cost(Figure().add_subplot(), cost, yolo_macs=5000)
-    assert len(ax.patches) == len(cost["rows"]) + 2 and ax.get_yscale() == "log"
+    heights = [round(p.get_height()) for p in ax.patches]
+    assert heights[:len(cost["rows"])] == [n * 1000 for *_, n in cost["rows"]]  # crops x MACs
+    assert 5000 in heights and ax.get_yscale() == "log"                         # YOLO, once
     images = np.zeros((2, 1, 32, 32))
     gt = [np.array([[1.0, 1, 10, 10]]), np.array([[5.0, 5, 20, 20]])]
     fig = viz.plot_detections(Figure(), images, gt, gt, [np.array([0.9]), np.array([0.1])],

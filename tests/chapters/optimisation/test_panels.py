@@ -136,7 +136,10 @@ def test_digits_comparison_figure_has_engine_torch_and_difference_panels():
     fig = viz.plot_digits_comparison(Figure(figsize=(12, 4)), runs)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:2] == ["dlcourse.optim (from scratch)", "torch.optim"]
-    assert len(fig.axes[2].patches) == 2
+    gaps = fig.axes[2]                        # one bar per optimiser: its largest difference
+    assert [t.get_text() for t in gaps.get_yticklabels()] == ["SGD", "Adam"]
+    assert [bar.get_width() for bar in gaps.patches] == pytest.approx(
+        [max(runs[n].max_difference, 1e-18) for n in ("SGD", "Adam")])
 
 
 def test_race_panel_lists_every_optimiser_without_scrolling():

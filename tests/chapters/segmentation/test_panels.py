@@ -54,9 +54,12 @@ def test_panel_explains_an_invalid_output_padding_instead_of_failing():
 
 def test_plot_scatter_add_frames_every_stamp_and_the_crop():
     fig = Figure()
-    viz.plot_scatter_add(fig, transposed_conv_explorer(padding=1))
+    result = transposed_conv_explorer(padding=1)
+    viz.plot_scatter_add(fig, result)
     ax = fig.axes[0]
-    assert len(ax.patches) == 4 + 1 and len(ax.images) == 4
+    frames = [(p.get_width(), p.get_height()) for p in ax.patches]
+    assert frames.count((3, 3)) == 4 + 1   # a 3x3 frame per input pixel's stamp, and the crop
+    assert len(ax.images) == result["x"].size   # one stamp image per input pixel
     assert any(t.get_text() == "output 3×3" for t in ax.texts)
 
 
