@@ -83,8 +83,10 @@ def balanced_accuracy_from_confusion(matrix) -> float:
 
 
 def balanced_accuracy(y_true, y_pred) -> float:
-    """Mean per-class recall of the predictions (scikit-learn's ``balanced_accuracy_score``)."""
-    return balanced_accuracy_from_confusion(metrics.confusion_matrix(y_true, y_pred))
+    """Mean per-class recall of the predictions (scikit-learn's ``balanced_accuracy_score``);
+    the labels may live on either backend."""
+    matrix = metrics.confusion_matrix(to_numpy(y_true), to_numpy(y_pred))
+    return balanced_accuracy_from_confusion(matrix)
 
 
 def accuracy_score(y_true, y_pred) -> float:
@@ -131,7 +133,7 @@ def compare_strategies(train, test, *, hidden=(32,), epochs: int = 20, lr: float
 
 
 def _scores(model: nn.Module, X, y, num_classes: int) -> dict:
-    predicted = to_numpy(predict(model, X)).argmax(axis=1)
+    predicted, y = to_numpy(predict(model, X)).argmax(axis=1), to_numpy(y)  # scored on the host
     matrix = metrics.confusion_matrix(y, predicted, num_classes)
     return {"confusion": matrix, "accuracy": accuracy_score(y, predicted),
             "balanced_accuracy": balanced_accuracy_from_confusion(matrix)}
