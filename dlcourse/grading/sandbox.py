@@ -170,7 +170,10 @@ def bwrap_command(tree: Path, hide: Sequence[Path] = (), *, unprivileged: bool) 
     else:  # the runner needs these two to drop to its own uid, then has none
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     args += _system_links()
-    made: set[Path] = set()
+    # /tmp first: a Python installation inside it (a venv in a checkout under /tmp) is bound
+    # on top of the capped tmpfs below, instead of being covered by it
+    args += _writable(Path("/tmp"), TMP_BYTES)
+    made: set[Path] = {Path("/tmp")}
     runtime, hidden = _runtime_paths(), _hidden_paths(hide)
     covered = [h for h in hidden if any(h != r and _inside(h, r) for r in runtime)]
     for path in runtime:
@@ -191,8 +194,8 @@ def bwrap_command(tree: Path, hide: Sequence[Path] = (), *, unprivileged: bool) 
         if os.path.exists(f"/dev/{name}"):
             args += ["--dev-bind", f"/dev/{name}", f"/dev/{name}"]
     args += [*_writable(Path("/dev/shm"), SHM_BYTES), "--remount-ro", "/dev", "--proc", "/proc"]
-    args += [*_writable(Path("/tmp"), TMP_BYTES), *_parents(WORKDIR, made),
-             *_writable(WORKDIR, TMP_BYTES, "0777"), "--chdir", str(WORKDIR), "--remount-ro", "/"]
+    args += [*_parents(WORKDIR, made), *_writable(WORKDIR, TMP_BYTES, "0777"),
+             "--chdir", str(WORKDIR), "--remount-ro", "/"]
     return args
 
 

@@ -264,3 +264,16 @@ def test_no_process_of_the_learner_survives_the_grading():
     finally:
         process.close()
     assert _processes_with(marker) == []
+
+
+def test_a_python_installation_under_tmp_is_bound_over_the_sandboxs_own_tmp(monkeypatch):
+    """CI clones into a folder under /tmp, so its venv lives there: the capped /tmp must be
+    mounted first and the venv bound on top of it, not hidden under it."""
+    venv = Path("/tmp/some-clone/.venv")
+    monkeypatch.setattr(sandbox, "_runtime_paths", lambda: [venv])
+    args = sandbox.bwrap_command(Path("/nonexistent-tree"), unprivileged=False)
+    tmp_mount = next(i for i in range(len(args) - 1)
+                     if args[i] == "--tmpfs" and args[i + 1] == "/tmp")
+    venv_bind = next(i for i in range(len(args) - 2)
+                     if args[i] == "--ro-bind" and args[i + 2] == str(venv))
+    assert tmp_mount < venv_bind

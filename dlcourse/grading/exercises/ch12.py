@@ -483,6 +483,10 @@ def _25d_hidden(rng, student):
     return cases
 
 
+# the counter-examples' data, which the exercise notebook imports (data, not answers)
+COUNTEREXAMPLES = ("dlcourse.data.counterexamples",)
+
+
 def _trap(function, points, reference, public, hidden, hint, names=None, **options):
     return Exercise(f"ch12.{function}", function, points, reference, public, hidden,
                     forbidden=TRAP_FORBIDDEN, output_names=names, hint=hint, **options)
@@ -497,13 +501,14 @@ EXERCISES = [
     _trap("yolo_counts", 1, yolo_counts, _yolo_public, _yolo_hidden,
           "v1: S*S*(5B + C); anchors: S*S*B*(5 + C)", names=("v1", "anchors")),
     _trap("best_cluster_accuracy", 2, best_cluster_accuracy, _clusters_public, _clusters_hidden,
-          "for each cluster id, count the pixels of its most frequent class; divide by all"),
+          "for each cluster id, count the pixels of its most frequent class; divide by all",
+          allowed=COUNTEREXAMPLES),
     _trap("chain_gradients", 2, chain_gradients, _chain_public, _chain_hidden,
           "forward to get every h_l, then multiply backwards: g_{l-1} = g_l * w_l * f'(z_l)",
           rtol=1e-7, atol=1e-12),
     _trap("early_stopping", 2, early_stopping, _stop_public, _stop_hidden,
           "track the best validation epoch; stop when epoch - best reaches the patience",
-          names=("best", "stop", "training_rise")),
+          names=("best", "stop", "training_rise"), allowed=COUNTEREXAMPLES),
     _trap("dropout_means", 2, dropout_means, _dropout_public, _dropout_hidden,
           "kept = u >= p; average over axis 0 (the passes)",
           names=("mixed_train", "mixed_test", "inverted_train", "inverted_test")),
