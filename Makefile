@@ -52,17 +52,11 @@ hub-proxy: $(HUB_PROXY)
 lint: install
 	$(BIN)/ruff check .
 
-# The whole suite; then the tests marked kernel_sensitive (training runs, sums) and the
-# solutions' checked outputs once more on the CPU's other kernel path (tests/other_kernels.py;
-# the lecture notebooks take that path in tests/test_gpu_standin.py). Floating-point results
-# differ in their last bits from one CPU to another, and no test may depend on that.
+# The whole suite, on two workers.  It includes the runs on the CPU's other kernel path
+# (tests/test_other_kernels.py) and on the CuPy stand-in (tests/test_gpu_standin.py);
+# tests/suite_plan.py starts the longest work first.
 test: lint $(HUB_PROXY)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS)
-	@other=$$($(BIN)/python tests/other_kernels.py); \
-	if [ -z "$$other" ]; then echo "no second kernel path on this CPU: skipped"; exit 0; fi; \
-	echo "again on another kernel path: $$other"; set -x; \
-	env $$other $(BIN)/python -m pytest $(PYTEST_FLAGS) -m kernel_sensitive tests \
-	&& env $$other $(BIN)/python -m pytest $(PYTEST_FLAGS) solutions
 
 # Re-run every notebook and store only the answer cells' text outputs.
 notebooks: install

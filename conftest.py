@@ -10,6 +10,9 @@ import os
 import shutil
 import tempfile
 
+# how the suite is ordered and shared between xdist's workers (see its docstring)
+pytest_plugins = ("tests.suite_plan",)
+
 _scratch = tempfile.mkdtemp(prefix="dlcourse-tests-")
 os.environ["DLCOURSE_PROGRESS"] = os.path.join(_scratch, "progress.sqlite")
 os.environ["DLCOURSE_DATA"] = os.path.join(_scratch, "data")

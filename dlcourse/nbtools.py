@@ -44,6 +44,30 @@ def _text_outputs(outputs):
     return kept
 
 
+def checked_text(outputs) -> list[tuple[str, str]]:
+    """What nbval compares of an answer cell's ``outputs`` (nbformat dicts), in order: the
+    text of each stream, consecutive parts of one stream joined (as nbval and JupyterLab
+    both join them), and the text/plain of each result or display.
+
+    >>> checked_text([{"output_type": "stream", "name": "stdout", "text": "a"},
+    ...               {"output_type": "stream", "name": "stdout", "text": "b\\n"},
+    ...               {"output_type": "execute_result", "data": {"text/plain": "3"}}])
+    [('stdout', 'ab\\n'), ('text/plain', '3')]
+    """
+    found: list[tuple[str, str]] = []
+    for out in outputs:
+        if out["output_type"] == "stream":
+            text = "".join(out["text"]) if isinstance(out["text"], list) else out["text"]
+            if found and found[-1][0] == out["name"]:
+                found[-1] = (out["name"], found[-1][1] + text)
+            else:
+                found.append((out["name"], text))
+        elif TEXT_MIME in out.get("data", {}):
+            text = out["data"][TEXT_MIME]
+            found.append((TEXT_MIME, "".join(text) if isinstance(text, list) else text))
+    return found
+
+
 def clean(nb):
     """Return a copy of ``nb`` stripped to the committed form (see module docstring)."""
     nb = copy.deepcopy(nb)

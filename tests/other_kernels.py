@@ -2,10 +2,11 @@
 
 Floating-point results in the last bits depend on which kernels a library picks for the CPU
 (AVX-512, AVX2, SSE): they sum in another order.  A test or a checked notebook output that
-holds on one path only asserts a trajectory, not the method.  ``make test`` therefore runs
-the tests marked ``kernel_sensitive`` a second time under :func:`other_kernel_env`, and
-``tests/test_gpu_standin.py`` re-runs the lecture notebooks (checked outputs included) under
-it.  Run as a script, this module prints the variables as ``NAME=value`` words for ``env``;
+holds on one path only asserts a trajectory, not the method.  ``tests/test_other_kernels.py``
+therefore runs the tests marked ``kernel_sensitive`` and the solutions a second time under
+:func:`other_kernel_env`, and ``tests/test_gpu_standin.py`` re-runs the lecture notebooks
+(checked outputs included) under it.  Run as a script, this module prints the variables as
+``NAME=value`` words for ``env`` (``env $(python tests/other_kernels.py) pytest ...``);
 nothing where the CPU offers no second path.
 
 An AVX-512 CPU goes down to its AVX2 kernels, an AVX2 CPU to its SSE4.2 ones.  A value the

@@ -8,32 +8,21 @@ host, the GPU tests' own logic is sound.  They say nothing about CuPy's numerics
 """
 
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.other_kernels import this_machine
+from tests.subpytest import ROOT, outcome, run_pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 STANDINS = ROOT / "tests" / "standins"
 
 
-def pytest_with_standin(*args: str, workers: int = 0, **env: str) -> subprocess.CompletedProcess:
+def pytest_with_standin(*args: str, workers: int = 0, **env: str):
     """Run pytest (on ``workers`` xdist workers) in a subprocess that imports the stand-in as
     ``cupy``."""
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(STANDINS), os.environ.get("PYTHONPATH", "")]), **env}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                           "-n", str(workers), *args], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=900)
-
-
-def outcome(run: subprocess.CompletedProcess) -> str:
-    """pytest's last line, with the output's tail when the run failed."""
-    lines = run.stdout.strip().splitlines() or [run.stderr]
-    return lines[-1] if run.returncode == 0 else run.stdout[-4000:] + run.stderr[-2000:]
+    pythonpath = os.pathsep.join([str(STANDINS), os.environ.get("PYTHONPATH", "")])
+    return run_pytest(*args, workers=workers, PYTHONPATH=pythonpath, **env)
 
 
 def test_the_standin_is_not_visible_to_this_process():

@@ -172,6 +172,21 @@ class NotebookPage:
     def outputs(self) -> list[dict]:
         return self.page.evaluate(_OUTPUTS_JS)
 
+    def outputs_of(self, index: int) -> list[dict]:
+        """The outputs of cell ``index`` as nbformat dicts (text only: each stream's text,
+        each result's and display's text/plain), as :func:`dlcourse.nbtools.checked_text`
+        reads them."""
+        found = []
+        for o in self.outputs():
+            if o["cell"] != index:
+                continue
+            if o["type"] == "stream":
+                found.append({"output_type": "stream", "name": o["name"], "text": o["text"]})
+            else:
+                data = {"text/plain": o["text"]} if "text/plain" in o["mimes"] else {}
+                found.append({"output_type": o["type"], "data": data})
+        return found
+
     def not_run(self) -> list[int]:
         """Indices of the code cells that have no execution count."""
         return self.page.evaluate(f"""() => [...{NOTEBOOK}.content.model.cells]

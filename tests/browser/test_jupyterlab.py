@@ -1,9 +1,10 @@
 """The course as a learner meets it: JupyterLab from `make lab`, in Chromium.
 
 nbval proves that the cells run; these tests prove that a learner sees them work: outputs
-without errors, panels that draw, and figures that change when a control is moved.
-All tests live in this one module, so that with ``--dist=loadscope`` they share one
-JupyterLab server and one browser on one xdist worker.
+without errors, panels that draw, and figures that change when a control is moved.  A
+chapter's run here also reproduces its checked outputs, as nbval requires, so nbval's own
+run of that chapter is left out when this test runs (``tests/suite_plan.py``).
+The tests of one xdist worker share its JupyterLab server and its browser.
 """
 
 from __future__ import annotations
@@ -12,24 +13,42 @@ import re
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 from labpage import _IMAGE_DIGEST_JS
 
 from dlcourse.grading.checks import run_checks
+from dlcourse.nbtools import checked_text, is_answer_cell
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Every chapter, including those added later.
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# Every chapter, including those added later; each run also stands in for nbval's run.
+CHAPTERS = [pytest.param(path, id=path.stem, marks=pytest.mark.checks_outputs_of(
+    path.relative_to(ROOT).as_posix()))
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
 
 
 def _problems_message(problems: list[str]) -> str:
     return "the notebook shows errors or stderr output:\n\n" + "\n\n".join(problems)
 
 
-@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda path: path.stem)
+def _checked_outputs_differ(lab, committed: bytes) -> list[str]:
+    """Each answer cell (``# NBVAL_CHECK_OUTPUT``) whose text outputs differ from the
+    committed ones, compared as nbval compares them."""
+    cells = nbformat.reads(committed.decode(), as_version=4).cells
+    differ = []
+    for index, cell in enumerate(cells):
+        if not is_answer_cell(cell):
+            continue
+        expected, shown = checked_text(cell.outputs), checked_text(lab.outputs_of(index))
+        if shown != expected:
+            differ.append(f"cell {index} shows\n{shown}\ninstead of the committed\n{expected}")
+    return differ
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS)
 def test_chapter_runs_all_without_errors_and_every_panel_redraws_when_a_control_moves(
         notebook: Path, in_lab, screenshots):
     for old in screenshots.glob(f"{notebook.stem}*.png"):
@@ -42,6 +61,9 @@ def test_chapter_runs_all_without_errors_and_every_panel_redraws_when_a_control_
         lab.run_all()
         assert not lab.problems(), _problems_message(lab.problems())
         assert not lab.not_run(), f"cells {lab.not_run()} did not run"
+        differ = _checked_outputs_differ(lab, committed)
+        assert not differ, "checked outputs differ from the notebook's:\n\n" + "\n\n".join(
+            differ)
         lab.wait_for_widgets()
         panels = lab.panels()
         assert panels.count() >= 1, "no dlcourse panel (controls, figure, summary) is shown"
