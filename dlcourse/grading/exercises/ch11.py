@@ -64,15 +64,15 @@ def gan_step(x_real, z, w, b, A, c, *, lr):
     L_G = -mean(log D(G(z))) with the *updated* D and its gradients ``dA``, ``dc``.
     Returns ``{"d_loss", "dw", "db", "g_loss", "dA", "dc"}`` (losses and ``db`` numbers).
     """
-    x_fake = z @ A + c  # (m, d): to D only data, so the D step cannot move G
-    d_loss, g_real, g_fake = discriminator_loss(x_real @ w + b, x_fake @ w + b)
-    dw = x_real.T @ g_real + x_fake.T @ g_fake
-    db = float(g_real.sum() + g_fake.sum())
+    x_fake = z @ A + c  # (m, d): plain data to the D step, which cannot move G
+    d_loss, ds_real, ds_fake = discriminator_loss(x_real @ w + b, x_fake @ w + b)
+    dw = x_real.T @ ds_real + x_fake.T @ ds_fake
+    db = float(ds_real.sum() + ds_fake.sum())
     w, b = w - lr * dw, b - lr * db  # the D step
-    g_loss, g_logit = generator_loss(x_fake @ w + b)
-    d_fake = np.outer(g_logit, w)  # dL_G / dG(z): what D hands back to G, (m, d)
+    g_loss, ds_g = generator_loss(x_fake @ w + b)
+    dx_fake = np.outer(ds_g, w)  # dL_G / dG(z): what D hands back to G, (m, d)
     return {"d_loss": d_loss, "dw": dw, "db": db,
-            "g_loss": g_loss, "dA": z.T @ d_fake, "dc": d_fake.sum(axis=0)}
+            "g_loss": g_loss, "dA": z.T @ dx_fake, "dc": dx_fake.sum(axis=0)}
 
 
 # --- cases ---------------------------------------------------------------------------------
