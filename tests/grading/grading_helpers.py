@@ -16,6 +16,18 @@ CHAPTERS = {"01": "01_learning_from_data", "02": "02_perceptron_mlp", "03": "03_
 FAST = Limits(notebook_s=60, cell_s=8, call_s=4, memory_mb=1024, output_mb=4)
 
 
+def every_case(name: str, seeds=range(5)):
+    """The exercise ``name`` and its public, edge and hidden cases (for a few seeds)."""
+    from dlcourse.grading import exercises
+    from dlcourse.grading.grader import hidden_rng
+
+    ex = exercises.get(name)
+    cases = ex.public() + ex.edge()
+    for seed in seeds:
+        cases += ex.hidden(hidden_rng(seed, ex), "s")
+    return ex, cases
+
+
 def solution(chapter: str):
     return nbformat.read(ROOT / "solutions" / f"{CHAPTERS[chapter]}.ipynb", as_version=4)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from grading_helpers import CHAPTERS, FAST, ROOT, exercise_notebook
+from grading_helpers import CHAPTERS, FAST, ROOT, every_case, exercise_notebook
 
 from dlcourse.detection import decode_yolo, encode_yolo_targets
 from dlcourse.grading import exercises
@@ -30,15 +30,6 @@ def test_chapters_09_to_12_have_at_least_ten_graded_functions_and_notebooks():
 
 
 # --- the references agree with PyTorch ------------------------------------------------------
-
-def every_case(name, seeds=range(5)):
-    """The exercise ``name`` and its public, edge and hidden cases (for a few seeds)."""
-    ex = exercises.get(name)
-    cases = ex.public() + ex.edge()
-    for seed in seeds:
-        cases += ex.hidden(hidden_rng(seed, ex), "s")
-    return ex, cases
-
 
 @pytest.mark.parametrize("seed", range(6))
 def test_conv_transpose2d_matches_torch_on_random_shapes_strides_and_padding(seed):

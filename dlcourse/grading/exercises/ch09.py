@@ -1,10 +1,12 @@
-"""Chapter 09 exercises: upsampling by a transposed convolution and by pixel shuffle, and the
-soft Dice loss with its gradient.
+"""Chapter 09 exercises: upsampling by a transposed convolution and by pixel shuffle, the
+soft Dice loss with its gradient, and one U-Net decoder step (upsample, crop and concatenate
+the skip, convolve).
 
 References are plain NumPy written to be obviously right; ``tests/grading`` checks them
 against PyTorch (``F.conv_transpose2d``, ``F.pixel_shuffle``, autograd through a Dice loss).
 The transposed convolution refuses every ready-made convolution (as chapter 05 does), so the
 learner writes the scatter-add: every input pixel stamps the kernel onto the output.
+The decoder step is checked against ``F.conv_transpose2d``, ``torch.cat`` and ``F.conv2d``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.grading.exercises.ch01 import DTYPE_HINT, NUMPY_ONLY
-from dlcourse.grading.exercises.ch05 import CONV_FORBIDDEN, GRADIENT_CHECK
+from dlcourse.grading.exercises.ch05 import CONV_FORBIDDEN, GRADIENT_CHECK, conv2d
 from dlcourse.grading.spec import Case, Exercise, randn
 
 A = np.array
-TRANSPOSED_FORBIDDEN = (*CONV_FORBIDDEN, "dlcourse.chapters.segmentation.upsampling",
-                        "dlcourse.chapters.segmentation.training",
-                        "numpy.kron")
+# The decoder step may upsample with np.kron (a 2x2 stride-2 stamp is a Kronecker product);
+# the transposed convolution itself may not: there the point is the scatter-add.
+DECODER_FORBIDDEN = (*CONV_FORBIDDEN, "dlcourse.chapters.segmentation.upsampling",
+                     "dlcourse.chapters.segmentation.training")
+TRANSPOSED_FORBIDDEN = (*DECODER_FORBIDDEN, "numpy.kron")
 SHUFFLE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.chapters.segmentation.upsampling", "dlcourse.autograd")
 DICE_FORBIDDEN = (*NUMPY_ONLY, "dlcourse.chapters.segmentation.training", "dlcourse.autograd")
 
@@ -41,6 +45,23 @@ def conv_transpose2d(x, w, b, stride=1, padding=0):
             full[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += stamp
     out = full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
     return out + b.reshape(1, -1, 1, 1).astype(x.dtype)
+
+
+def unet_up(x, skip, w_up, b_up, w_conv, b_conv):
+    """One U-Net decoder step, ``relu(conv3x3(cat([crop(skip), up(x)])))``.
+
+    x (N, C, H, W) is upsampled by a 2x2 transposed convolution of stride 2, w_up
+    (C, C_up, 2, 2), b_up (C_up,), to (N, C_up, 2H, 2W).  The skip (N, C_skip, Hs, Ws),
+    Hs - 2H and Ws - 2W even and >= 0, keeps its centre 2H x 2W (the paper's crop) and comes
+    *first* in the concatenation along the channels, as ``torch.cat([skip, up], dim=1)`` in
+    :class:`dlcourse.zoo.UNet`.  A 3x3 convolution with padding 1, w_conv
+    (C_out, C_skip + C_up, 3, 3), b_conv (C_out,), and a ReLU give (N, C_out, 2H, 2W).
+    """
+    up = conv_transpose2d(x, w_up, b_up, stride=2)
+    h, w = up.shape[2:]
+    top, left = (skip.shape[2] - h) // 2, (skip.shape[3] - w) // 2
+    features = np.concatenate([skip[:, :, top:top + h, left:left + w], up], axis=1)
+    return np.maximum(conv2d(features, w_conv, b_conv.astype(x.dtype), padding=1), 0)
 
 
 def pixel_shuffle(x, r):
@@ -240,6 +261,88 @@ def _dice_hidden(rng, student):
     return cases
 
 
+# --- cases: one U-Net decoder step -------------------------------------------------------------
+
+DECODER_CONV_HINT = ("the 3x3 convolution reads the concatenation (N, C_skip + C_up, 2H, 2W): "
+                     "pad it with one row and column of zeros on every border so the output "
+                     "keeps 2H x 2W, slide w_conv (C_out, C_in, 3, 3) without flipping it, add "
+                     "b_conv, then the ReLU")
+DECODER_UP_HINT = ("with a 2x2 kernel and stride 2 the stamps do not overlap: up[n, o, 2i + a, "
+                   "2j + b] = sum over c of x[n, c, i, j] * w_up[c, o, a, b], plus b_up[o]")
+DECODER_ORDER_HINT = ("concatenate along the channels (axis 1) with the skip FIRST, "
+                      "np.concatenate([skip, up], axis=1), as torch.cat([skip, x], dim=1) in the "
+                      "course's U-Net: w_conv[:, :C_skip] reads the skip's channels")
+DECODER_CROP_HINT = ("the paper's unpadded convolutions leave the skip larger than the "
+                     "upsampled map: keep its centre, rows (Hs - 2H) // 2 up to that + 2H, "
+                     "and the same for the columns")
+DECODER_AXES_HINT = ("NCHW: images on axis 0, channels on axis 1, rows on axis 2, columns on "
+                     "axis 3; the height and the width may differ")
+
+
+def _decoder_args(n, c, c_up, c_skip, c_out, h, w, *, extra=(0, 0), seed, dtype=np.float64):
+    """x, skip, w_up, b_up, w_conv, b_conv of one decoder step; the skip is ``extra`` rows and
+    columns larger than the upsampled map."""
+    r = np.random.default_rng(seed)
+    shapes = ((n, c, h, w), (n, c_skip, 2 * h + extra[0], 2 * w + extra[1]), (c, c_up, 2, 2),
+              (c_up,), (c_out, c_skip + c_up, 3, 3), (c_out,))
+    return tuple(r.normal(size=shape).round(2).astype(dtype) for shape in shapes)
+
+
+def _same_weights_on_both_inputs(args):
+    """The step's arguments with w_conv's skip channel copied onto its up channel (one each):
+    then the order of the concatenation cannot matter."""
+    w_conv = args[4].copy()
+    w_conv[:, 1] = w_conv[:, 0]
+    return (*args[:4], w_conv, args[5])
+
+
+def _decoder_public():
+    conv_only = _same_weights_on_both_inputs(_decoder_args(1, 1, 1, 1, 2, 2, 2, seed=10))
+    up_only = _same_weights_on_both_inputs(_decoder_args(1, 1, 1, 1, 2, 2, 2, seed=11))
+    return [
+        Case((np.zeros((1, 1, 2, 2)), conv_only[1], conv_only[2], A([0.0]), *conv_only[4:]),
+             label="the convolution alone: x and b_up are 0, so the upsampled map is 0",
+             hint=DECODER_CONV_HINT),
+        Case((up_only[0], np.zeros((1, 1, 4, 4)), up_only[2], A([0.5]), *up_only[4:]),
+             label="the upsampling alone: a skip of zeros, a 2x2 input becomes 4x4",
+             hint=DECODER_UP_HINT),
+        Case(_decoder_args(1, 1, 1, 2, 2, 2, 2, seed=12),
+             label="two skip channels and one upsampled channel: which comes first?",
+             hint=DECODER_ORDER_HINT),
+        Case(_decoder_args(1, 1, 1, 1, 1, 2, 2, extra=(4, 4), seed=13),
+             label="a skip of 8x8 for an upsampled 4x4 map (the paper's crop)",
+             hint=DECODER_CROP_HINT),
+        Case(_decoder_args(2, 3, 2, 2, 3, 2, 3, extra=(2, 0), seed=14),
+             label="a batch of two, 2x3 maps, three channels in and out, a taller skip",
+             hint=DECODER_AXES_HINT),
+        Case(_decoder_args(1, 2, 1, 1, 2, 2, 2, seed=15, dtype=np.float32),
+             label="float32 arrays", hint=DTYPE_HINT),
+    ]
+
+
+def _decoder_edge():
+    return [
+        Case(_decoder_args(1, 1, 1, 1, 1, 1, 1, seed=16), label="a 1x1 input: a 2x2 output"),
+        Case(_decoder_args(1, 1, 1, 1, 1, 1, 4, extra=(6, 2), seed=17),
+             label="a 1x4 input and a skip larger by 6 rows and 2 columns"),
+        Case((*_decoder_args(2, 1, 1, 1, 2, 2, 2, seed=18)[:5], A([-100.0, 100.0])),
+             label="b_conv of -100 and 100: the ReLU zeroes one channel and keeps the other"),
+    ]
+
+
+def _decoder_hidden(rng, student):
+    cases = []
+    for _ in range(5):
+        n, c, c_up, c_skip, c_out = (int(v) for v in rng.integers(1, 4, size=5))
+        h, w = (int(v) for v in rng.integers(1, 5, size=2))
+        extra = tuple(int(v) for v in 2 * rng.integers(0, 3, size=2))
+        cases.append(Case(_decoder_args(n, c, c_up, c_skip, c_out, h, w, extra=extra,
+                                        seed=int(rng.integers(2**31))),
+                          label=f"random x {(n, c, h, w)}, {c_up} upsampled and {c_skip} skip "
+                                f"channels, {c_out} out, a skip larger by {extra}"))
+    return cases
+
+
 EXERCISES = [
     Exercise("ch09.conv_transpose2d", "conv_transpose2d", 3, conv_transpose2d,
              _transposed_public, _transposed_hidden, edge=_transposed_edge,
@@ -252,4 +355,8 @@ EXERCISES = [
              _dice_hidden, edge=_dice_edge, forbidden=DICE_FORBIDDEN, allowed=GRADIENT_CHECK,
              hint="the gradient has the shape of probs; each class's ratio depends on all its "
                   "pixels"),
+    Exercise("ch09.unet_up", "unet_up", 3, unet_up, _decoder_public, _decoder_hidden,
+             edge=_decoder_edge, forbidden=DECODER_FORBIDDEN,
+             hint="upsample x, crop the skip, concatenate [skip, up] on the channels, 3x3 "
+                  "convolution with padding 1, ReLU"),
 ]
