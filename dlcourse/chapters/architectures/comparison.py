@@ -131,6 +131,11 @@ class ComparisonRow(NamedTuple):
     single: PublishedError
     entry: PublishedError
 
+    @property
+    def weight_mb(self) -> float:
+        """The parameters in float32, in MB (10^6 bytes)."""
+        return self.params * 4 / 1e6
+
 
 def comparison(names=COMPARED) -> list[ComparisonRow]:
     """The comparison table for ``names`` (architectures with a published error).
@@ -154,11 +159,12 @@ def comparison(names=COMPARED) -> list[ComparisonRow]:
 
 def format_comparison(rows) -> str:
     """:func:`comparison` as a text table; :func:`format_published` gives the errors' sources."""
-    lines = [f"{'model':10s} {'params (M)':>10s} {'GMACs':>6s} {'activations (M)':>15s} "
-             f"{'MB float32':>10s} {'top-5 1 model':>13s} {'top-5 entry':>11s}"]
+    lines = [f"{'model':10s} {'params (M)':>10s} {'weights MB':>10s} {'GMACs':>6s} "
+             f"{'activations (M)':>15s} {'act. MB':>7s} {'top-5 1 model':>13s} "
+             f"{'top-5 entry':>11s}"]
     for r in rows:
-        lines.append(f"{r.name:10s} {r.params / 1e6:10.1f} {r.macs / 1e9:6.2f} "
-                     f"{r.activations / 1e6:15.2f} {r.activation_mb:10.1f} "
+        lines.append(f"{r.name:10s} {r.params / 1e6:10.1f} {r.weight_mb:10.1f} "
+                     f"{r.macs / 1e9:6.2f} {r.activations / 1e6:15.2f} {r.activation_mb:7.1f} "
                      f"{r.single.top5:8.2f} {r.single.split:4s} {r.entry.top5:6.2f} "
                      f"{r.entry.split:4s}")
     return "\n".join(lines)

@@ -100,3 +100,22 @@ def test_comparison_rejects_an_architecture_without_a_published_error():
 def test_comparison_table_has_one_line_per_model():
     text = C.format_comparison(C.comparison())
     assert len(text.splitlines()) == 5 and "111.8" in text   # ResNet-50: 27.95 M numbers
+
+
+def test_comparison_plot_shows_each_number_of_the_table_as_a_bar():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlcourse.chapters.architectures import plots as viz
+
+    rows = C.comparison()
+    fig = plt.figure(figsize=(12, 3.5))
+    axes = viz.plot_comparison(fig, rows)
+    heights = [[round(p.get_height(), 6) for p in ax.patches] for ax in axes]
+    assert heights[0] == [round(r.params / 1e6, 6) for r in rows]
+    assert heights[2] == [round(r.activation_mb, 6) for r in rows]
+    assert heights[3] == [r.single.top5 for r in rows] + [r.entry.top5 for r in rows]
+    assert [t.get_text() for t in axes[1].get_xticklabels()] == list(C.COMPARED)
+    assert axes[3].get_legend() is not None and axes[3].get_ylabel().startswith("published")
+    plt.close(fig)
