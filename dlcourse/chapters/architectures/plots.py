@@ -13,8 +13,8 @@ from dlcourse.backend import to_numpy
 from dlcourse.chapters.architectures.tables import ILSVRC, architecture_summary
 from dlcourse.ui.images import show_images
 
-__all__ = ["plot_cams", "plot_feature_maps", "plot_filters", "plot_ilsvrc", "plot_inception",
-           "plot_layer_profile", "plot_overview", "plot_training_comparison"]
+__all__ = ["plot_cams", "plot_comparison", "plot_feature_maps", "plot_filters", "plot_ilsvrc",
+           "plot_inception", "plot_layer_profile", "plot_overview", "plot_training_comparison"]
 
 
 def plot_layer_profile(fig, names, params, macs, *, title=""):
@@ -61,6 +61,36 @@ def plot_overview(ax, rows):
     ax.legend(fontsize="small", loc="lower right")
     ax.grid(alpha=0.3, which="major")
     return ax
+
+
+def plot_comparison(fig, rows):
+    """Four bar charts for :func:`.comparison.comparison` rows: parameters, multiply-adds,
+    activation memory of one image, and the published top-5 errors (one model, entry)."""
+    names = [r.name for r in rows]
+    x = np.arange(len(rows))
+    axes = fig.subplots(1, 4)
+    for ax, values, label, color in [
+        (axes[0], [r.params / 1e6 for r in rows], "parameters (millions)", "tab:blue"),
+        (axes[1], [r.macs / 1e9 for r in rows], "multiply-adds per image (G)", "tab:orange"),
+        (axes[2], [r.activation_mb for r in rows], "activations per image (MB, float32)",
+         "tab:green"),
+    ]:
+        ax.bar(x, values, color=color, label=label)
+        ax.set_ylabel(label)
+        ax.set_title(label.split(" (")[0])
+    for offset, kind, color in [(-0.2, "single", "tab:purple"), (0.2, "entry", "tab:red")]:
+        errors = [getattr(r, kind) for r in rows]
+        axes[3].bar(x + offset, [e.top5 for e in errors], width=0.4, color=color,
+                    label="1 model, val" if kind == "single" else "competition entry, test")
+    axes[3].set_ylabel("published top-5 error (%)")
+    axes[3].set_title("top-5 error")
+    axes[3].legend(fontsize="x-small")
+    for ax in axes:
+        ax.set_xticks(x, names, rotation=45, ha="right", fontsize="small")
+        ax.set_xlabel("architecture")
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle("Four ILSVRC architectures: size, cost, memory (224x224 image) and error")
+    return axes
 
 
 def plot_ilsvrc(ax):

@@ -31,8 +31,9 @@ from dlcourse.ui.images import show_images  # noqa: F401  (the chapter's image g
 __all__ = ["CLASS_COLORS", "knn_summary", "knn_title", "plot_bandit", "plot_budget_curve",
            "plot_clusters", "plot_decision_regions", "plot_entropy", "plot_explained_variance",
            "plot_feature_comparison", "plot_hog", "plot_hyperplanes", "plot_knn_demo",
-           "plot_knn_search", "plot_logistic", "plot_probabilities", "plot_probability_map",
-           "plot_regression", "plot_search", "plot_search_trials", "plot_tasks", "show_images"]
+           "plot_knn_search", "plot_logistic", "plot_multilabel_fits", "plot_probabilities",
+           "plot_probability_map", "plot_regression", "plot_search", "plot_search_trials",
+           "plot_tasks", "show_images"]
 
 CLASS_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange",
                 "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
@@ -352,3 +353,27 @@ def plot_logistic(fig, model, X, y, grid):
     ax_loss.set(title="Training loss (gradient descent)", xlabel="epoch",
                 ylabel="binary cross-entropy", ylim=(0, None))
     return fig
+
+
+def plot_multilabel_fits(fig, fits, class_names, *, present=()):
+    """One panel per head: each class's probability over the gradient-descent steps.
+
+    ``fits`` maps a title to a :class:`.multilabel.Fit`; ``present`` names the labels of the
+    target (drawn solid, the absent ones dashed).  The 0.5 line is the usual decision threshold.
+    """
+    axes = np.atleast_1d(fig.subplots(1, len(fits), sharey=True))
+    for ax, (title, fit) in zip(axes, fits.items(), strict=True):
+        steps = np.arange(len(fit.losses))
+        for c, name in enumerate(class_names):
+            ax.plot(steps, fit.probabilities[:, c], color=CLASS_COLORS[c],
+                    ls="-" if name in present else "--",
+                    label=f"{name} ({'present' if name in present else 'absent'})")
+        ax.axhline(0.5, color="black", lw=0.8, ls=":", label="threshold 0.5")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("gradient-descent step")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("predicted probability")
+    axes[0].legend(fontsize="small", loc="center right")
+    return axes
+

@@ -65,6 +65,7 @@ S1 = {
     "softmax": "10 From scores to probabilities: softmax",
     "entropy": "11 Entropy and cross-entropy",
     "sigmoid": "12 Sigmoid and logistic regression",
+    "multilabel": "12.1 One label or several: softmax or sigmoid outputs",
 }
 S2 = {
     "neuron": "1 · From a biological to an artificial neuron",
@@ -124,12 +125,14 @@ S5 = {
 S6 = {
     "layout": "1 · The typical layout, seen in LeNet-5",
     "gap": "2 · Flattening vs global average pooling",
-    "imagenet": "3 · ImageNet and the ILSVRC",
+    "subset": "3.1 · Full ImageNet vs the ILSVRC-2012 subset",
     "alexnet": "4 · AlexNet (2012) and ZFNet (2013)",
+    "alexnet2012": "4.1 · The original AlexNet: two GPUs, 96 filters, LRN",
     "vgg": "5 · VGG-16/19: only 3×3 convolutions",
     "inception": "6 · GoogLeNet and the Inception module",
     "resnet": "7 · ResNet",
     "compare": "8 · All architectures side by side, against the published counts",
+    "cost": "8.1 · Four architectures compared: cost, memory, published error",
     "design": "9 · Design a CNN for 64×64 RGB images and 10 classes",
     "filters": "11 · Learned filters and feature maps",
 }
@@ -242,6 +245,8 @@ QUESTIONS: tuple[Question, ...] = (
     c1("entropy", "Why is a cross-entropy block attached to the network during training?",
        "004:2"),
     c1("sigmoid", "State the logistic sigmoid and what it is used for.", "000:17"),
+    c1("multilabel", "What decides a classifier's output function: softmax for exactly one "
+       "label, a sigmoid per class for several — and which loss goes with each?", "002:84"),
     # 02 Neurons, perceptron, XOR, MLP
     c2("neuron", "What is an artificial neuron and what are its parts?", "000:21"),
     c2("act", "What is an activation function for, and which ones are common?", "000:24",
@@ -262,8 +267,6 @@ QUESTIONS: tuple[Question, ...] = (
     c2("mlp", "Define an MLP, what its units compute, and why plain MLPs do not scale to "
        "images.", "001:755", "001:785"),
     c2("multi", "How does a layer of neurons classify into many classes?", "000:46"),
-    c2("multi", "What decides the output function of a CNN classifier (softmax vs "
-       "sigmoid)?", "002:84"),
     c2("zero", "Should all weights start at zero? Why not?", "000:61"),
     c2("structures", "Name three ways to wire a network (feedforward, residual, "
        "recurrent).", "000:51"),
@@ -368,17 +371,23 @@ QUESTIONS: tuple[Question, ...] = (
     c6("layout", "LeNet-5: what and how is it built?", "000:237"),
     c6("gap", "What is global average pooling?", "000:274"),
     c6("gap", "What does the fully connected part of a CNN do?", "002:103"),
-    c6("imagenet", "What is the ImageNet challenge?", "003:103"),
-    c6("alexnet", "AlexNet: why was it a breakthrough and what is its structure?", "000:241",
-       "000:245"),
+    c6("subset", "What is the ImageNet challenge, and how does full ImageNet (~14 M images, "
+       "~22 k classes) differ from its ILSVRC subset (1.28 M training images, 1000 classes)?",
+       "003:103"),
+    c6("alexnet", "AlexNet: why was it a breakthrough?", "000:241"),
+    c6("alexnet2012", "How was the original AlexNet built (96 first-layer filters split over "
+       "two GPUs, LRN, overlapping pooling, 60 M parameters), and how does the course's "
+       "variant differ?", "000:245"),
     c6("vgg", "VGG: what is special about it?", "000:252"),
     c6("vgg", "How can a CNN be made better; why stack small filters instead of large "
        "ones?", "002:116", "003:93"),
     c6("inception", "GoogLeNet and the Inception module: what and why?", "000:259",
        "000:269", "003:74"),
     c6("resnet", "ResNet: what is special and how is it built?", "000:277"),
-    c6("compare", "Name common CNN architectures and compare their strengths.", "000:221",
-       "000:286", "003:106"),
+    c6("compare", "Name common CNN architectures and what each is known for.", "000:221",
+       "003:106"),
+    c6("cost", "Compare AlexNet, VGG, GoogLeNet and ResNet: parameters, multiply-adds, "
+       "activation memory and published top-5 error.", "000:286"),
     c6("design", "How is CNN depth defined; design a CNN for 64×64 images and 10 classes "
        "in C/L/R/P notation.", "001:943", "001:953"),
     c6("filters", "What do conv layers learn, and how do features get more complex with "
