@@ -124,7 +124,8 @@ def first_step_size(fan_in: int, fan_out: int, *, lr: float, start_factor: float
     layer = nn.Linear(fan_in, fan_out, rng=seed, dtype="float64")
     weight = layer.weight.data.copy()
     opt = optim.Adam([layer.weight], lr=lr * start_factor)
-    layer.weight.grad = np.random.default_rng(seed).normal(size=weight.shape)  # any will do
+    gradient = np.random.default_rng(seed).normal(size=weight.shape)   # any gradient will do
+    layer.weight.grad = like(gradient, weight)
     opt.step()
     return float(np.linalg.norm(to_numpy(layer.weight.data - weight))
                  / np.linalg.norm(to_numpy(weight)))
