@@ -88,6 +88,8 @@ def lr_range_test(X, y, *, lr_min: float = 1e-4, lr_max: float = 10.0, steps: in
     check_array(X, "X", ndim=2)
     if not 0 < lr_min < lr_max:
         raise ValueError(f"need 0 < lr_min < lr_max, got {lr_min!r} and {lr_max!r}")
+    if int(steps) != steps or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2 (a range has two ends), got {steps!r}")
     rng = np.random.default_rng(seed)
     model = nn.mlp(X.shape[1], hidden, int(to_numpy(y).max()) + 1, rng=seed)
     X, y = model.place(X, y)

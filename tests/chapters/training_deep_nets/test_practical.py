@@ -70,8 +70,11 @@ def test_range_test_smooths_with_a_bias_corrected_moving_average(digits):
 
 
 def test_range_test_refuses_an_empty_range():
+    X, y = np.zeros((4, 2)), np.zeros(4, dtype=np.int64)
     with pytest.raises(ValueError, match="lr_min < lr_max"):
-        prac.lr_range_test(np.zeros((4, 2)), np.zeros(4, dtype=np.int64), lr_min=1.0, lr_max=0.1)
+        prac.lr_range_test(X, y, lr_min=1.0, lr_max=0.1)
+    with pytest.raises(ValueError, match="steps must be an integer >= 2"):
+        prac.lr_range_test(X, y, steps=1)
 
 
 # --- warm-up -------------------------------------------------------------------------------
