@@ -1,4 +1,4 @@
-"""Object detection: boxes and IoU, non-maximum suppression, sliding windows, YOLO grids, mAP.
+"""Object detection: boxes and IoU, NMS, sliding windows, YOLO grids, anchors, RoI pooling, mAP.
 
 Boxes are ``(x1, y1, x2, y2)`` in pixels unless a function says otherwise.
 
@@ -9,12 +9,20 @@ Boxes are ``(x1, y1, x2, y2)`` in pixels unless a function says otherwise.
 0.3333333333333333
 """
 
+from dlcourse.detection.anchors import (
+    anchor_shapes,
+    decode_deltas,
+    encode_deltas,
+    generate_anchors,
+    label_anchors,
+)
 from dlcourse.detection.boxes import batched_nms, box_area, box_convert, box_iou, nms
 from dlcourse.detection.metrics import (
     average_precision,
     mean_average_precision,
     precision_recall,
 )
+from dlcourse.detection.roi import roi_pool
 from dlcourse.detection.sliding import sliding_windows
 from dlcourse.detection.yolo import (
     decode_yolo,
@@ -24,17 +32,23 @@ from dlcourse.detection.yolo import (
 )
 
 __all__ = [
+    "anchor_shapes",
     "average_precision",
     "batched_nms",
     "box_area",
     "box_convert",
     "box_iou",
+    "decode_deltas",
     "decode_yolo",
+    "encode_deltas",
     "encode_yolo_targets",
+    "generate_anchors",
+    "label_anchors",
     "mean_average_precision",
     "nms",
     "precision_recall",
     "responsible_cell",
+    "roi_pool",
     "sliding_windows",
     "yolo_output_size",
 ]

@@ -1,8 +1,9 @@
 """Optimisers and learning-rate schedules, named and used as in ``torch.optim``.
 
 * :mod:`~dlcourse.optim.optimizers` -- SGD (with momentum and Nesterov), AdaGrad, RMSProp, Adam,
-  AdaMax and NAdam, in order of increasing complexity; importable from here.
-* :mod:`~dlcourse.optim.lr_scheduler` -- StepLR, ExponentialLR, ReduceLROnPlateau.
+  AdamW, AdaMax and NAdam, in order of increasing complexity; importable from here.
+* :mod:`~dlcourse.optim.lr_scheduler` -- StepLR, ExponentialLR, LinearLR (warm-up),
+  ReduceLROnPlateau.
 
 >>> from dlcourse import optim
 >>> optim.Adam.__name__, optim.lr_scheduler.StepLR.__name__
@@ -15,6 +16,7 @@ from dlcourse.optim.optimizers import (
     AdaGrad,
     Adam,
     AdaMax,
+    AdamW,
     NAdam,
     Optimizer,
     RMSProp,
@@ -22,6 +24,6 @@ from dlcourse.optim.optimizers import (
 )
 
 __all__ = [
-    "SGD", "AdaGrad", "AdaMax", "Adam", "NAdam", "Optimizer", "RMSProp", "lr_scheduler",
+    "SGD", "AdaGrad", "AdaMax", "Adam", "AdamW", "NAdam", "Optimizer", "RMSProp", "lr_scheduler",
     "trajectory",
 ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ExponentialLR", "LRScheduler", "ReduceLROnPlateau", "StepLR"]
+__all__ = ["ExponentialLR", "LRScheduler", "LinearLR", "ReduceLROnPlateau", "StepLR"]
 
 
 class LRScheduler:
@@ -92,6 +92,49 @@ class ExponentialLR(LRScheduler):
         """End an epoch: multiply the rate by ``gamma``."""
         self.last_epoch += 1
         self.optimizer.lr *= self.gamma
+
+
+class LinearLR(LRScheduler):
+    """Ramp the rate linearly from ``start_factor * lr`` to ``end_factor * lr`` (warm-up).
+
+    ``lr(t) = base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters)
+    / total_iters)`` after ``t`` calls of :meth:`step`; the optimiser starts at
+    ``start_factor * base_lr`` as soon as the schedule is made.  For a warm-up, call
+    ``step()`` after every *minibatch*: the first ``total_iters`` updates then ramp up to the
+    full rate, which stays.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> opt = SimpleNamespace(lr=1.0)
+    >>> schedule = LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(opt.lr)
+    ...     schedule.step()
+    >>> lrs
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5):
+        super().__init__(optimizer)
+        if not 0.0 < start_factor <= 1.0:
+            raise ValueError(f"start_factor must be in (0, 1], got {start_factor!r}")
+        if not 0.0 <= end_factor <= 1.0:
+            raise ValueError(f"end_factor must be in [0, 1], got {end_factor!r}")
+        if int(total_iters) != total_iters or total_iters < 1:
+            raise ValueError(f"total_iters must be a positive integer, got {total_iters!r}")
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = int(total_iters)
+        optimizer.lr = self.base_lr * start_factor
+
+    def step(self) -> None:
+        """One more step along the ramp (after a minibatch for a warm-up)."""
+        self.last_epoch += 1
+        done = min(self.last_epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * done
+        self.optimizer.lr = self.base_lr * factor
 
 
 class ReduceLROnPlateau(LRScheduler):

@@ -14,7 +14,8 @@ alone) and updates ``p.data`` *in place*, so the model sees the change without b
 The update rules are PyTorch's ``torch.optim`` algorithms (``maximize=False``, no
 ``foreach``), written per parameter in plain math in each docstring, with
 ``g`` the gradient, ``p`` the parameter, ``t = 1, 2, ...`` the step count and ``lr`` the
-learning rate.  Weight decay is the classic L2 form ``g <- g + weight_decay * p``.
+learning rate.  Weight decay is the classic L2 form ``g <- g + weight_decay * p``, except in
+:class:`AdamW`, which decays the weights directly.
 
 Learning-rate schedules live in :mod:`dlcourse.optim.lr_scheduler`; they change
 ``optimizer.lr`` between epochs.
@@ -46,6 +47,7 @@ __all__ = [
     "AdaGrad",
     "AdaMax",
     "Adam",
+    "AdamW",
     "NAdam",
     "Optimizer",
     "RMSProp",
@@ -324,8 +326,11 @@ class Adam(Optimizer):
         self.max_exp_avg_sq = self._zeros()  # v_max, used when amsgrad
 
     def update(self, i, p, g):
+        self._adam_step(i, p, self._decayed(p, g, self.weight_decay))
+
+    def _adam_step(self, i, p, g):
+        """Moments, bias correction and the step, from the gradient ``g`` as given."""
         xp = array_module(p)
-        g = self._decayed(p, g, self.weight_decay)
         m, v = self.exp_avg[i], self.exp_avg_sq[i]
         m += (1 - self.beta1) * (g - m)  # = beta1 * m + (1 - beta1) * g, rounded as torch does
         v *= self.beta2
@@ -341,6 +346,41 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"lr": self.lr, "betas": (self.beta1, self.beta2), "eps": self.eps,
                 "weight_decay": self.weight_decay, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with *decoupled* weight decay (Loshchilov and Hutter, 2019).
+
+    :class:`Adam`'s ``weight_decay`` adds ``weight_decay * p`` to the gradient, so the decay
+    is divided by ``sqrt(v)`` like the rest of it: a weight with large gradients is hardly
+    decayed, one with small gradients strongly.  AdamW shrinks the weight itself, outside the
+    adaptive scaling, by the same fraction ``lr * weight_decay`` for every weight::
+
+        p <- p - lr * weight_decay * p
+        then Adam's update with the plain gradient g (no decay term)
+
+    For plain SGD the two forms are one and the same update; for Adam they differ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlcourse.nn import Parameter
+    >>> p = Parameter(np.array([2.0]))
+    >>> opt = AdamW([p], lr=0.1, eps=0.0, weight_decay=0.5)
+    >>> p.grad = np.array([-3.0])
+    >>> opt.step()   # shrink by lr * wd = 5 % to 1.9, then Adam's first step of lr
+    >>> p.data.round(6).tolist()
+    [2.0]
+    """
+
+    def __init__(self, params, *, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)
+
+    def update(self, i, p, g):
+        p *= 1 - self.lr * self.weight_decay
+        self._adam_step(i, p, g)
 
 
 class AdaMax(Optimizer):
@@ -433,8 +473,11 @@ class NAdam(Optimizer):
         return self.beta1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
 
     def update(self, i, p, g):
+        self._adam_step(i, p, self._decayed(p, g, self.weight_decay))
+
+    def _adam_step(self, i, p, g):
+        """Moments, bias correction and the step, from the gradient ``g`` as given."""
         xp = array_module(p)
-        g = self._decayed(p, g, self.weight_decay)
         m, v = self.exp_avg[i], self.exp_avg_sq[i]
         m += (1 - self.beta1) * (g - m)  # = beta1 * m + (1 - beta1) * g, rounded as torch does
         v *= self.beta2

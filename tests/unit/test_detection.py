@@ -1,7 +1,8 @@
 """Boxes, IoU, NMS, YOLO grids, sliding windows and AP, against independent references.
 
-torchvision cannot be installed here, so IoU and NMS are compared with plain-Python
-reference implementations written below from the definitions, and with hand-built cases.
+torchvision cannot be installed here, so IoU, NMS, anchor labels and RoI pooling are compared
+with plain-Python reference implementations written below from the definitions, with hand-built
+cases, and (RoI pooling inside the map) with torch's adaptive max pooling.
 """
 
 import itertools
@@ -10,17 +11,23 @@ import numpy as np
 import pytest
 
 from dlcourse.detection import (
+    anchor_shapes,
     average_precision,
     batched_nms,
     box_area,
     box_convert,
     box_iou,
+    decode_deltas,
     decode_yolo,
+    encode_deltas,
     encode_yolo_targets,
+    generate_anchors,
+    label_anchors,
     mean_average_precision,
     nms,
     precision_recall,
     responsible_cell,
+    roi_pool,
     sliding_windows,
     yolo_output_size,
 )
@@ -377,3 +384,220 @@ def test_box_ops_on_cupy_arrays_match_numpy(cupy):
     target = encode_yolo_targets(gpu_boxes[:1], cupy.asarray([1]), 4, 2, 3, 60)
     assert isinstance(target, cupy.ndarray)
     assert np.allclose(decode_yolo(target, 4, 2, 3, 60)[0].get(), boxes[:1])
+
+
+# --- Two-stage detection: anchors, box deltas, anchor labels, RoI pooling -------------------
+
+def test_anchor_shapes_keep_the_area_and_set_the_ratio():
+    shapes = anchor_shapes([8, 16, 32], [0.5, 1.0, 2.0])
+    w, h = shapes[:, 0], shapes[:, 1]
+    assert shapes.shape == (9, 2)
+    np.testing.assert_allclose(w * h, np.tile([64.0, 256.0, 1024.0], 3))
+    np.testing.assert_allclose(h / w, np.repeat([0.5, 1.0, 2.0], 3))
+
+
+@pytest.mark.parametrize(("size", "stride"), [((64, 64), 8), ((600, 1000), 16), ((37, 50), 8),
+                                              (33, 16)])
+def test_anchor_count_is_cells_of_the_feature_map_times_shapes(size, stride):
+    height, width = (size, size) if isinstance(size, int) else size
+    # Cells counted by walking the image in steps of the stride: a partial step is a cell.
+    cells = sum(1 for _ in range(0, height, stride)) * sum(1 for _ in range(0, width, stride))
+    anchors = generate_anchors(size, stride, scales=[16, 32, 64], ratios=[0.5, 1.0, 2.0])
+    assert anchors.shape == (cells * 9, 4)
+
+
+def test_faster_rcnn_image_has_about_twenty_thousand_anchors():
+    # Ren et al. (2015): a ~1000 x 600 image, stride 16, 9 anchors: "~20000" in total;
+    # ceil(600/16) * ceil(1000/16) * 9 = 38 * 63 * 9.
+    anchors = generate_anchors((600, 1000), 16, scales=[128, 256, 512], ratios=[0.5, 1, 2])
+    assert len(anchors) == 38 * 63 * 9 == 21546
+
+
+def test_anchors_are_centred_on_their_cells():
+    anchors = generate_anchors((24, 40), 8, scales=[4, 10], ratios=[1.0, 3.0])
+    centres = box_convert(anchors, "xyxy", "cxcywh")[:, :2].reshape(3, 5, 4, 2)
+    for i, j in itertools.product(range(3), range(5)):
+        assert (centres[i, j] == [8 * j + 4, 8 * i + 4]).all()
+
+
+def test_encode_then_decode_gives_the_boxes_back():
+    boxes, anchors = _random_boxes(200), _random_boxes(200)
+    deltas = encode_deltas(boxes, anchors)
+    np.testing.assert_allclose(decode_deltas(deltas, anchors), boxes, atol=1e-9)
+    np.testing.assert_allclose(encode_deltas(decode_deltas(deltas, anchors), anchors), deltas,
+                               atol=1e-9)
+
+
+def test_deltas_by_hand_and_their_scale_invariance():
+    anchor = np.array([[10.0, 20.0, 30.0, 60.0]])          # centre (20, 40), 20 x 40
+    box = np.array([[15.0, 10.0, 45.0, 50.0]])             # centre (30, 30), 30 x 40
+    want = [(30 - 20) / 20, (30 - 40) / 40, np.log(30 / 20), np.log(40 / 40)]
+    np.testing.assert_allclose(encode_deltas(box, anchor)[0], want)
+    np.testing.assert_allclose(encode_deltas(3 * box, 3 * anchor), encode_deltas(box, anchor))
+    assert (encode_deltas(anchor, anchor) == 0).all()
+
+
+def test_deltas_refuse_boxes_without_area_and_unpaired_rows():
+    good = np.array([[0.0, 0.0, 4.0, 4.0]])
+    flat = np.array([[0.0, 0.0, 4.0, 0.0]])
+    with pytest.raises(ValueError, match="positive width and height"):
+        encode_deltas(good, flat)
+    with pytest.raises(ValueError, match="positive width and height"):
+        decode_deltas(np.zeros((1, 4)), flat)
+    with pytest.raises(ValueError, match="pair up row by row"):
+        encode_deltas(np.tile(good, (2, 1)), good)
+    with pytest.raises(ValueError, match="pair up row by row"):
+        decode_deltas(np.zeros((1, 3)), good)
+
+
+def test_generate_anchors_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="stride"):
+        generate_anchors(64, 0, [8], [1.0])
+    with pytest.raises(ValueError, match="scales"):
+        generate_anchors(64, 8, [], [1.0])
+    with pytest.raises(ValueError, match="ratios"):
+        generate_anchors(64, 8, [8], [1.0, -2.0])
+    with pytest.raises(ValueError, match="image_size"):
+        generate_anchors((0, 64), 8, [8], [1.0])
+
+
+def _reference_anchor_labels(anchors, gt, pos, neg):
+    """The RPN rule from Ren et al. (2015), anchor by anchor, with the IoU reference above."""
+    iou = [[_reference_iou(a, g) for g in gt] for a in anchors]
+    best_for_gt = [max(iou[i][j] for i in range(len(anchors))) for j in range(len(gt))]
+    labels = []
+    for i in range(len(anchors)):
+        top = max(iou[i])
+        if top >= pos or any(iou[i][j] == best_for_gt[j] > 0 for j in range(len(gt))):
+            labels.append(1)
+        elif top < neg:
+            labels.append(0)
+        else:
+            labels.append(-1)
+    return labels
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_anchor_labels_follow_the_rpn_rule(seed):
+    rng = np.random.default_rng(seed)
+    anchors = generate_anchors(64, 8, scales=[8, 16, 24], ratios=[0.5, 1.0, 2.0])
+    gt = _random_boxes(3, size=48.0, rng=rng)
+    labels, matched = label_anchors(anchors, gt, pos_iou=0.7, neg_iou=0.3)
+    assert labels.tolist() == _reference_anchor_labels(anchors, gt, 0.7, 0.3)
+    np.testing.assert_array_equal(matched, box_iou(anchors, gt).argmax(axis=1))
+    # every true box is the best match of at least one positive anchor
+    assert set(matched[labels == 1].tolist()) == {0, 1, 2}
+
+
+def test_anchor_labels_without_objects_and_with_bad_thresholds():
+    anchors = generate_anchors(16, 8, scales=[8], ratios=[1.0])
+    labels, matched = label_anchors(anchors, np.zeros((0, 4)))
+    assert labels.tolist() == [0, 0, 0, 0] and matched.tolist() == [-1, -1, -1, -1]
+    with pytest.raises(ValueError, match="neg_iou <= pos_iou"):
+        label_anchors(anchors, anchors, pos_iou=0.3, neg_iou=0.7)
+
+
+def _reference_roi_pool(features, rois, out_h, out_w, scale):
+    """RoI max pooling from its definition, one output number at a time, cell by cell.
+
+    Coordinates in the tests never end in exactly .5 after scaling, so Python's round()
+    (half to even) agrees with C's round (half away from zero).
+    """
+    _, channels, height, width = features.shape
+    out = np.zeros((len(rois), channels, out_h, out_w))
+    for k, (n, x1, y1, x2, y2) in enumerate(rois):
+        c1, r1, c2, r2 = (round(v * scale) for v in (x1, y1, x2, y2))
+        span_w, span_h = max(c2 - c1 + 1, 1), max(r2 - r1 + 1, 1)
+        for c, i, j in itertools.product(range(channels), range(out_h), range(out_w)):
+            cells = [features[int(n), c, h, w] for h in range(height) for w in range(width)
+                     if np.floor(i * span_h / out_h) <= h - r1 < np.ceil((i + 1) * span_h / out_h)
+                     and np.floor(j * span_w / out_w) <= w - c1 < np.ceil((j + 1) * span_w / out_w)]
+            out[k, c, i, j] = max(cells) if cells else 0.0
+    return out
+
+
+def _random_rois(rng, n_images, height, width, scale, k, margin):
+    """RoIs in image pixels, some reaching ``margin`` feature cells past the map's edges."""
+    lo, hi = -margin / scale, (max(height, width) + margin) / scale
+    corners = rng.uniform(lo, hi, size=(k, 4))
+    corners[:, 2:] = corners[:, :2] + rng.uniform(0, hi / 2, size=(k, 2))
+    return np.concatenate([rng.integers(0, n_images, size=(k, 1)), corners], axis=1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_roi_pool_matches_the_loop_reference_on_random_shapes(seed):
+    rng = np.random.default_rng(seed)
+    n, c, h, w = rng.integers(1, 3), rng.integers(1, 4), rng.integers(3, 11), rng.integers(3, 11)
+    scale = float(rng.choice([1.0, 0.5, 0.25]))
+    out_h, out_w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    features = rng.normal(size=(n, c, h, w))
+    rois = _random_rois(rng, n, h, w, scale, k=6, margin=3)
+    got = roi_pool(features, rois, (out_h, out_w), spatial_scale=scale)
+    np.testing.assert_allclose(got, _reference_roi_pool(features, rois, out_h, out_w, scale))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_roi_pool_inside_the_map_is_torch_adaptive_max_pool_of_the_crop(seed):
+    # Inside the map, RoI pooling is adaptive max pooling of the cropped cells: an
+    # independent implementation (PyTorch's) of the same bins.
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(100 + seed)
+    features = rng.normal(size=(2, 3, 12, 14))
+    out = (int(rng.integers(1, 8)), int(rng.integers(1, 8)))
+    for _ in range(5):
+        r1, c1 = int(rng.integers(0, 8)), int(rng.integers(0, 9))
+        r2, c2 = int(rng.integers(r1, 12)), int(rng.integers(c1, 14))
+        n = int(rng.integers(0, 2))
+        roi = np.array([[n, 4 * c1 + 1, 4 * r1 - 1, 4 * c2, 4 * r2 + 1]], dtype=float)
+        got = roi_pool(features, roi, out, spatial_scale=0.25)[0]
+        crop = torch.from_numpy(features[n, :, r1:r2 + 1, c1:c2 + 1])
+        want = torch.nn.functional.adaptive_max_pool2d(crop, out).numpy()
+        np.testing.assert_allclose(got, want)
+
+
+def test_roi_pool_matches_torchvision_when_it_is_installed():
+    torch = pytest.importorskip("torch")
+    ops = pytest.importorskip("torchvision.ops")
+    rng = np.random.default_rng(7)
+    features = rng.normal(size=(2, 3, 9, 11)).astype(np.float32)
+    rois = _random_rois(rng, 2, 9, 11, 0.5, k=20, margin=3).astype(np.float32)
+    want = ops.roi_pool(torch.from_numpy(features), torch.from_numpy(rois), (3, 4), 0.5)
+    np.testing.assert_allclose(roi_pool(features, rois, (3, 4), 0.5), want.numpy())
+
+
+def test_roi_pool_gives_the_same_grid_for_every_box_size():
+    features = np.arange(2 * 16 * 16, dtype=float).reshape(1, 2, 16, 16)
+    rois = np.array([[0, 0, 0, 3, 3], [0, 2, 1, 15, 6], [0, 0, 0, 15, 15]], dtype=float)
+    pooled = roi_pool(features, rois, 2)
+    assert pooled.shape == (3, 2, 2, 2)
+    # values grow along rows and columns: each bin's maximum is its bottom-right cell
+    assert pooled[2, 0].tolist() == [[7 * 16 + 7, 7 * 16 + 15], [15 * 16 + 7, 15 * 16 + 15]]
+
+
+def test_roi_pool_refuses_bad_input():
+    features = np.zeros((2, 1, 4, 4))
+    with pytest.raises(ValueError, match=r"\(K, 5\)"):
+        roi_pool(features, np.zeros((1, 4)), 2)
+    with pytest.raises(ValueError, match="batch indices"):
+        roi_pool(features, np.array([[2.0, 0, 0, 1, 1]]), 2)
+    with pytest.raises(ValueError, match="batch indices"):
+        roi_pool(features, np.array([[0.5, 0, 0, 1, 1]]), 2)
+    with pytest.raises(ValueError, match="output_size"):
+        roi_pool(features, np.array([[0.0, 0, 0, 1, 1]]), (0, 2))
+    with pytest.raises(ValueError, match="spatial_scale"):
+        roi_pool(features, np.array([[0.0, 0, 0, 1, 1]]), 2, spatial_scale=0)
+    with pytest.raises(ValueError, match="4-dimensional"):
+        roi_pool(features[0], np.array([[0.0, 0, 0, 1, 1]]), 2)
+
+
+def test_anchor_ops_and_roi_pool_on_cupy_arrays_match_numpy(cupy):
+    boxes, anchors = _random_boxes(20), _random_boxes(20)
+    deltas = encode_deltas(cupy.asarray(boxes), cupy.asarray(anchors))
+    assert isinstance(deltas, cupy.ndarray)
+    np.testing.assert_allclose(deltas.get(), encode_deltas(boxes, anchors))
+    np.testing.assert_allclose(decode_deltas(deltas, cupy.asarray(anchors)).get(), boxes)
+    labels, _ = label_anchors(cupy.asarray(anchors), cupy.asarray(boxes[:3]))
+    assert labels.get().tolist() == label_anchors(anchors, boxes[:3])[0].tolist()
+    features, rois = RNG.normal(size=(1, 2, 8, 8)), np.array([[0, 1.2, 0.3, 6.7, 5.1]])
+    np.testing.assert_allclose(roi_pool(cupy.asarray(features), cupy.asarray(rois), 3).get(),
+                               roi_pool(features, rois, 3))

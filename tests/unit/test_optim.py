@@ -105,6 +105,10 @@ CASES = [
     (optim.Adam, torch.optim.Adam, {"lr": 0.05, "weight_decay": 0.1}),
     (optim.Adam, torch.optim.Adam,
      {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-4, "amsgrad": True, "weight_decay": 0.05}),
+    (optim.AdamW, torch.optim.AdamW, {"lr": 0.05}),
+    (optim.AdamW, torch.optim.AdamW, {"lr": 0.05, "weight_decay": 0.1}),
+    (optim.AdamW, torch.optim.AdamW,
+     {"lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-4, "amsgrad": True, "weight_decay": 0.5}),
     (optim.AdaMax, torch.optim.Adamax, {"lr": 0.05}),
     (optim.AdaMax, torch.optim.Adamax,
      {"lr": 0.1, "betas": (0.8, 0.9), "eps": 1e-4, "weight_decay": 0.1}),
@@ -126,7 +130,7 @@ def test_optimiser_trajectory_matches_torch_for_50_steps(torch_float64, ours, th
 
 
 @pytest.mark.parametrize("cls", [optim.SGD, optim.AdaGrad, optim.RMSProp, optim.Adam,
-                                 optim.AdaMax, optim.NAdam])
+                                 optim.AdamW, optim.AdaMax, optim.NAdam])
 def test_step_updates_the_same_arrays_in_place_and_keeps_float32(cls):
     p = Parameter(np.ones((2, 3), dtype=np.float32))
     values = p.data
@@ -267,6 +271,48 @@ def test_epoch_schedules_match_torch_for_30_epochs(ours, theirs):
     got, expected = _lr_sequences(ours, theirs, [None] * 30)
     assert expected[-1] < expected[0]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"start_factor": 0.01, "total_iters": 10},
+                                    {"start_factor": 1.0, "end_factor": 0.1, "total_iters": 7}])
+def test_linear_warm_up_matches_torch_linear_lr(kwargs):
+    got, expected = _lr_sequences(lambda o: schedules.LinearLR(o, **kwargs),
+                                  lambda o: torch.optim.lr_scheduler.LinearLR(o, **kwargs),
+                                  [None] * 15)
+    assert expected[0] != expected[-1]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"start_factor": 0.0}, "start_factor"),
+                                                 ({"end_factor": 1.5}, "end_factor"),
+                                                 ({"total_iters": 0}, "total_iters")])
+def test_linear_lr_rejects_bad_factors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        schedules.LinearLR(optim.SGD([Parameter(np.zeros(1))], lr=0.1), **kwargs)
+
+
+def test_decoupled_decay_equals_l2_for_plain_sgd_but_not_for_adam():
+    # Same gradients, same decay 0.1: plain SGD with L2 in the gradient takes exactly the
+    # step of "shrink by lr * wd, then step with the plain gradient"; Adam and AdamW do not.
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(20, 4)) * np.array([10.0, 1.0, 0.1, 0.01])
+
+    def run(make, decoupled_sgd=False):
+        p = Parameter(np.ones(4))
+        opt = make([p])
+        for g in grads:
+            if decoupled_sgd:
+                p.data *= 1 - 0.05 * 0.1
+            p.grad = g.copy()
+            opt.step()
+        return p.data
+
+    l2_sgd = run(lambda ps: optim.SGD(ps, lr=0.05, weight_decay=0.1))
+    decoupled_sgd = run(lambda ps: optim.SGD(ps, lr=0.05), decoupled_sgd=True)
+    np.testing.assert_allclose(l2_sgd, decoupled_sgd, rtol=1e-12)
+    adam = run(lambda ps: optim.Adam(ps, lr=0.05, weight_decay=0.1))
+    adamw = run(lambda ps: optim.AdamW(ps, lr=0.05, weight_decay=0.1))
+    assert np.abs(adam - adamw).max() > 0.05
 
 
 # A scripted validation loss: falls, plateaus, falls a little, plateaus, then noise.

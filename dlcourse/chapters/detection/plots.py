@@ -10,8 +10,8 @@ import matplotlib
 import numpy as np
 from matplotlib.patches import Rectangle
 
-__all__ = ["draw_boxes", "plot_detections", "plot_grid", "plot_iou", "plot_nms",
-           "plot_sliding_cost", "plot_training"]
+__all__ = ["draw_boxes", "plot_anchors", "plot_detections", "plot_grid", "plot_iou", "plot_nms",
+           "plot_roi_pool", "plot_sliding_cost", "plot_training"]
 
 CLASS_COLOURS = ("tab:orange", "tab:cyan", "tab:pink")   # circle, square, triangle
 
@@ -134,3 +134,45 @@ def plot_training(ax, run):
            title=f"Tiny YOLO: held-out mAP@0.5 = {run.map50:.2f}")
     ax.legend()
     return ax
+
+
+def plot_anchors(ax, example, cell):
+    """The ``k`` anchors of one feature-map cell, and every positive anchor of the scene.
+
+    ``example`` is :func:`~dlcourse.chapters.detection.two_stage.anchor_example`'s dict;
+    ``cell`` numbers the feature-map cells row by row (``row * columns + column``).
+    """
+    image, anchors, k = example["image"], example["anchors"], example["k"]
+    size = image.shape[-1]
+    ax.imshow(image, cmap="gray", extent=(0, size, size, 0))
+    draw_boxes(ax, anchors[cell * k:(cell + 1) * k], color="tab:orange", linewidth=0.8)
+    draw_boxes(ax, example["boxes"], color="w", linestyle="--", linewidth=1)
+    positive = example["anchor_labels"] == 1
+    draw_boxes(ax, anchors[positive], color="tab:green", linewidth=2)
+    ax.plot([], [], color="tab:orange", label=f"the {k} anchors of one cell")
+    ax.plot([], [], color="tab:green", label=f"positive anchors ({positive.sum()})")
+    ax.plot([], [], color="w", linestyle="--", label="true boxes")
+    ax.set(xlim=(-12, size + 12), ylim=(size + 12, -12), xlabel="x (pixels)",
+           ylabel="y (pixels)", title=f"{len(anchors)} anchors: "
+                                      f"{(example['anchor_labels'] == 0).sum()} negative, "
+                                      f"{(example['anchor_labels'] == -1).sum()} ignored")
+    ax.legend(loc="lower right", fontsize=7, facecolor="0.8")
+    return ax
+
+
+def plot_roi_pool(fig, features, boxes, pooled, *, stride):
+    """The feature map with the RoIs drawn on it, then each RoI's pooled grid."""
+    axes = fig.subplots(1, 1 + len(pooled))
+    h, w = features.shape
+    axes[0].imshow(features, cmap="gray", extent=(0, w, h, 0))
+    draw_boxes(axes[0], np.asarray(boxes) / stride, color=list(CLASS_COLOURS), linewidth=1.5)
+    axes[0].set(title=f"{h}×{w} map, stride {stride}", xticks=[], yticks=[])
+    for i, (ax, grid) in enumerate(zip(axes[1:], pooled, strict=True)):
+        ax.imshow(grid, cmap="gray", vmin=0, vmax=max(float(features.max()), 1e-12))
+        x1, y1, x2, y2 = np.asarray(boxes[i]) / stride
+        ax.set(title=f"RoI {i}: {x2 - x1:.1f}×{y2 - y1:.1f} cells\n→ {grid.shape[0]}×"
+                     f"{grid.shape[1]}", xticks=[], yticks=[])
+        for side in ax.spines.values():
+            side.set_edgecolor(CLASS_COLOURS[i % len(CLASS_COLOURS)])
+            side.set_linewidth(2)
+    return fig

@@ -4,6 +4,7 @@ The notes (``shared/seeds/*.txt``: a student's exam notes and flashcards) are ci
 prefix and line, e.g. ``"000:169"`` is line 169 of ``000_*.txt``.  Links point to notebook
 sections as JupyterLab anchors (the heading with spaces replaced by ``-``).  Questions the
 course does not answer yet are listed in :data:`NOT_COVERED`, never silently dropped.
+Topics the notes never ask about but every anchor course teaches are in :data:`TOPICS`.
 The notes' own errors are listed in :data:`TRAPS`, each with the graded exercise that refutes
 it (``exercises/12_review.ipynb``), its practice kind and the lecture section that teaches
 the correct version.
@@ -156,6 +157,11 @@ S7 = {
     "bv": "14 · Bias, variance, capacity and training-set size",
     "imb": "15 · Imbalanced data",
     "mtl": "16 · Multi-task learning: hard vs soft parameter sharing",
+    "overfit": "17.1 · Overfit one batch first",
+    "lrtest": "17.2 · The learning-rate range test",
+    "warmup": "17.3 · Warm-up",
+    "adamw": "17.4 · AdamW: weight decay, decoupled",
+    "smoothing": "17.5 · Label smoothing",
 }
 S8 = {
     "degradation": "1 · The degradation problem",
@@ -174,6 +180,11 @@ S9 = {
 S10 = {
     "sliding": "2 · The sliding-window detector and its cost",
     "layouts": "6 · How many numbers does YOLO predict? Two layouts",
+    "twostage": "11 · Two stages: R-CNN, Fast R-CNN, Faster R-CNN",
+    "anchors": "11.1 · Anchors: k boxes at every cell of the feature map",
+    "deltas": "11.2 · Box deltas: what the RPN predicts for an anchor",
+    "roi": "11.3 · RoI pooling: a box of any size becomes a fixed grid",
+    "family": "11.4 · The family side by side",
 }
 S11 = {
     "players": "1 · Two players: a generator and a discriminator",
@@ -482,6 +493,64 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 NOT_COVERED: tuple[Question, ...] = ()
+
+
+class Topic(NamedTuple):
+    """A canonical topic the notes never ask about, and the section that computes it.
+
+    Issue 16 lists what the anchor courses (cs231n, d2l, udlbook) all teach and the notes
+    lack; each such topic is answered here as if it were a question.
+    """
+
+    chapter: int
+    text: str       # what the section answers, in our words
+    link: str       # notebooks/NN_name.ipynb#Anchor
+    section: str    # the heading the link points to
+    code: str = ""  # a dlcourse expression that computes a number the section derives
+
+
+def _topic(chapter: int, headings: dict, key: str, text: str, code: str = "") -> Topic:
+    return Topic(chapter, text, _at(chapter, headings[key]), headings[key], code)
+
+
+TOPICS: tuple[Topic, ...] = (
+    _topic(7, S7, "overfit", "Why overfit one small batch before a long run, and which bugs "
+           "does that catch (inputs and labels that no longer pair up) or miss (a consistent "
+           "wrong labelling)?"),
+    _topic(7, S7, "lrtest", "How does a learning-rate range test find the scale of the "
+           "learning rate?"),
+    _topic(7, S7, "warmup", "Why warm the learning rate up, especially for Adam (its first "
+           "step is the full rate in every weight)?"),
+    _topic(7, S7, "adamw", "AdamW vs Adam with L2: why decoupled weight decay differs for "
+           "Adam but not for plain SGD."),
+    _topic(7, S7, "smoothing", "What is label smoothing, its target and its loss, and why do "
+           "the logits then stay finite?"),
+    _topic(10, S10, "twostage", "Two-stage detection: R-CNN, Fast R-CNN and Faster R-CNN next "
+           "to YOLO's one stage; what each computes per proposal."),
+    _topic(10, S10, "anchors", "Anchors: how many for an image and a stride, and which are "
+           "positive, negative or ignored (IoU 0.7 / 0.3)?",
+           code="len(detection.generate_anchors((600, 1000), 16, (128, 256, 512), "
+                "(0.5, 1.0, 2.0)))"),
+    _topic(10, S10, "deltas", "Which box deltas (tx, ty, tw, th) does a region proposal "
+           "network regress, and how are they decoded?",
+           code="detection.encode_deltas(np.array([[5.0, 0.0, 15.0, 20.0]]), "
+                "np.array([[0.0, 0.0, 10.0, 10.0]])).round(4)"),
+    _topic(10, S10, "roi", "How does RoI pooling turn a proposal of any size into a fixed "
+           "grid?", code="detection.roi_pool(np.arange(16.0).reshape(1, 1, 4, 4), "
+                         "np.array([[0.0, 0, 0, 3, 3]]), 2)[0, 0]"),
+    _topic(10, S10, "family", "How fast are R-CNN, Fast R-CNN, Faster R-CNN and YOLO, as "
+           "published?"),
+)
+
+
+def topics_markdown() -> str:
+    """A markdown list of the canonical topics beyond the notes, with their links."""
+    lines = []
+    for topic in sorted(TOPICS, key=lambda t: t.chapter):
+        target = topic.link.removeprefix("notebooks/")  # relative to a notebook
+        lines.append(f"- {topic.text} → [§ {topic.section}]({target})"
+                     + (f" · `{topic.code}`" if topic.code else ""))
+    return "\n".join(lines)
 
 
 class Trap(NamedTuple):

@@ -87,6 +87,26 @@ def test_markdown_lists_every_chapter_and_the_not_covered_questions():
                if q.section)
 
 
+def test_every_canonical_topic_links_a_heading_once():
+    for topic in exam_map.TOPICS:
+        path, target = topic.link.split("#")
+        assert target in _anchors(ROOT / path), topic.link
+        assert target == exam_map.anchor(topic.section)
+    assert len({t.link for t in exam_map.TOPICS}) == len(exam_map.TOPICS)
+    text = exam_map.topics_markdown()
+    assert text.count("\n") == len(exam_map.TOPICS) - 1
+    assert "](10_detection.ipynb#11.3-·-RoI-pooling:-a-box-of-any-size-becomes-a-fixed-grid)" \
+        in text
+
+
+def test_the_numbers_the_canonical_topics_derive_are_computed_by_the_code_shown():
+    namespace = dict(np=np, detection=detection)
+    results = {t.section: eval(t.code, namespace) for t in exam_map.TOPICS if t.code}
+    assert results[exam_map.S10["anchors"]] == 38 * 63 * 9          # ceil(600/16) ceil(1000/16) k
+    assert results[exam_map.S10["deltas"]].tolist() == [[0.5, 0.5, 0.0, round(np.log(2), 4)]]
+    assert results[exam_map.S10["roi"]].tolist() == [[5.0, 7.0], [13.0, 15.0]]
+
+
 def _seed_line(source):
     prefix, line = source.split(":")
     path = next(SEEDS.glob(f"{prefix}_*.txt"))
