@@ -26,11 +26,13 @@ from dlcourse.chapters.optimisation.minibatch import (
     minibatch_run,
 )
 from dlcourse.chapters.optimisation.plots import (
+    minibatch_run_label,
     plot_minibatch_noise,
     plot_minibatch_runs,
     plot_surface,
     plot_trajectories,
     plot_value_curves,
+    room_above,
 )
 from dlcourse.chapters.optimisation.race import OPTIMIZERS, race
 from dlcourse.chapters.optimisation.surfaces import SURFACES, grid, quadratic
@@ -55,15 +57,6 @@ def _few_ticks(axes):
                 axis.set_minor_locator(NullLocator())
             else:
                 axis.set_major_locator(MaxNLocator(4))
-
-
-def _room_above(ax, share=0.45):
-    """Raise the top of the y axis so the curves leave the upper part free for the legend."""
-    low, high = ax.get_ylim()
-    if ax.get_yscale() == "log":
-        ax.set_ylim(low, high * (high / low) ** share)
-    else:
-        ax.set_ylim(low, high + share * (high - low))
 
 
 @lru_cache(maxsize=16)
@@ -130,7 +123,7 @@ def _update_race(artists, result):
     ax_loss.cla()
     plot_value_curves(ax_loss, result["surface"], result["paths"])
     _few_ticks([ax_loss])
-    _room_above(ax_loss)
+    room_above(ax_loss)
     ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
                    framealpha=0.85)
     parts = [f"{name}: f = {value:.3g}" for name, value in result["final"].items()]
@@ -217,15 +210,42 @@ def minibatch_compute(batch_size=32, lr=0.1, epochs=3.0) -> dict:
 
 
 def _draw_minibatch(fig, result):
+    """The noise plot once; the ring on the chosen batch size, the curves, the loss axes'
+    ticks (their limits follow the curves) and both legends' labels change."""
     ax_noise, ax_loss = fig.subplots(1, 2)
     plot_minibatch_noise(ax_noise, result["noise"], highlight=result["batch_size"])
     plot_minibatch_runs(ax_loss, result["runs"])
     _few_ticks(fig.axes)
+    # in drawing order: the curves, the loss axes' ticks, the legends over them
+    return {"ring": ax_noise.lines[2:], "runs": list(ax_loss.lines),
+            "ticks": [ax_loss.xaxis, ax_loss.yaxis],
+            "legends": [ax_noise.get_legend(), ax_loss.get_legend()]}
+
+
+def _update_minibatch(artists, result):
     noise, b = result["noise"], result["batch_size"]
+    noise_legend, loss_legend = artists["legends"]
+    for ring in artists["ring"]:
+        ring.set_data([b], noise.variance[noise.batch_sizes == b])
+        noise_legend.get_texts()[-1].set_text(f"B = {b}")
+    for line, text, (name, run) in zip(artists["runs"], loss_legend.get_texts(),
+                                       result["runs"].items(), strict=True):
+        line.set_data(run["epoch"], run["loss"])
+        text.set_text(minibatch_run_label(name, run))
+    ax_loss = artists["runs"][0].axes
+    ax_loss.relim()
+    ax_loss.autoscale()             # as a fresh plot_minibatch_runs: fitted, room above
+    room_above(ax_loss, 0.4)
     relative = float(noise.relative_noise[noise.batch_sizes == b][0])
     first = next(iter(result["runs"].values()))
     return (f"B = {b}: {first['steps']} steps, typical gradient error {relative:.0%} of |g| "
             f"at the start; final loss {first['loss'][-1]:.4f}")
+
+
+def _minibatch_key(result):
+    """What the static part depends on: how many runs, and whether the ring is drawn."""
+    noise, b = result["noise"], result["batch_size"]
+    return len(result["runs"]), bool(noise.predicted[noise.batch_sizes == b][0] > 0)
 
 
 def minibatch_panel(batch_size=32, lr=0.1, epochs=3.0) -> Panel:
@@ -238,4 +258,5 @@ def minibatch_panel(batch_size=32, lr=0.1, epochs=3.0) -> Panel:
         "epochs": widgets.FloatSlider(value=epochs, min=0.5, max=5.0, step=0.5,
                                       description="epochs"),
     }
-    return Panel(minibatch_compute, _draw_minibatch, controls, figsize=(9.5, 4.0), dpi=72)
+    return Panel(minibatch_compute, _draw_minibatch, controls, update=_update_minibatch,
+                 key=_minibatch_key, figsize=(9.5, 4.0), dpi=72)

@@ -37,6 +37,8 @@ __all__ = [
     "plot_surface",
     "plot_trajectories",
     "plot_value_curves",
+    "minibatch_run_label",
+    "room_above",
 ]
 
 OPTIMIZER_COLORS = {
@@ -279,13 +281,27 @@ def plot_epoch_time(ax, noise):
     return ax
 
 
+def minibatch_run_label(name, run) -> str:
+    """The legend label of one run in :func:`plot_minibatch_runs`."""
+    return f"{name} ({run['steps']} steps)"
+
+
+def room_above(ax, share=0.45):
+    """Raise the top of the y axis by ``share`` of its range (on a log axis: of its decades),
+    so that the curves leave the upper part free for a legend."""
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(low, high * (high / low) ** share)
+    else:
+        ax.set_ylim(low, high + share * (high - low))
+
+
 def plot_minibatch_runs(ax, runs):
     """Full-data loss against epochs, one line per batch size (label -> minibatch_run dict)."""
     for i, (name, run) in enumerate(runs.items()):
         ax.plot(run["epoch"], run["loss"], color=f"C{i}", lw=1.5,
-                label=f"{name} ({run['steps']} steps)")
-    low, high = ax.get_ylim()
-    ax.set_ylim(low, high + 0.4 * (high - low))     # room above the curves for the legend
+                label=minibatch_run_label(name, run))
+    room_above(ax, 0.4)                                # for the legend
     ax.set(title="Training loss (all data)", xlabel="epoch", ylabel="loss")
     ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
     return ax
