@@ -68,17 +68,16 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
 
 
 def _draw_search(fig, comparison):
-    """The landscape, axes and the grid search's curve once; the trials, titles, labels, the
-    random search's curve and band, the budget line and the score axis (its limits follow
-    the band) change."""
+    """The landscape, the axes (the scores' range is the objective's) and the grid search's
+    curve once; the trials, title, labels, the random search's curve and band and the budget
+    line change."""
     plot_search(fig, comparison)
     ax_trials, ax_curve = fig.axes
     grid_line, mean, budget = ax_curve.lines
-    # in drawing order: under the curves the band, then the curves, the ticks, the legends
+    # in drawing order: under the curves the band, then the curves, the legends
     return {"trials": list(ax_trials.collections), "title": ax_trials.title,
             "trials_legend": ax_trials.get_legend(), "band": ax_curve.collections[0],
-            "curves": [grid_line, mean, budget], "scores": ax_curve.yaxis,
-            "curve_legend": ax_curve.get_legend()}
+            "curves": [grid_line, mean, budget], "curve_legend": ax_curve.get_legend()}
 
 
 def _update_search(artists, comparison):
@@ -97,8 +96,6 @@ def _update_search(artists, comparison):
     n = len(comparison.random.points)
     budget.set_xdata([n, n])
     artists["curve_legend"].get_texts()[-1].set_text(f"budget = {n}")
-    ax_curve.relim()
-    ax_curve.autoscale_view()
     return search_summary(comparison)
 
 

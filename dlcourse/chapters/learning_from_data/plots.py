@@ -230,6 +230,9 @@ def plot_search(fig, comparison) -> str:
     ax_trials, ax_curve = fig.subplots(1, 2)
     plot_search_trials(ax_trials, comparison)
     plot_budget_curve(ax_curve, comparison.curve, len(comparison.random.points))
+    values = to_numpy(comparison.landscape.values)      # every best score lies in its range
+    low, high = values.min(), values.max()
+    ax_curve.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
     return search_summary(comparison)
 
 
