@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from dlcourse.chapters.optimisation.minibatch import (
@@ -26,7 +27,9 @@ from dlcourse.chapters.optimisation.minibatch import (
     minibatch_run,
 )
 from dlcourse.chapters.optimisation.plots import (
+    fit_value_axes,
     minibatch_run_label,
+    path_values,
     plot_minibatch_noise,
     plot_minibatch_runs,
     plot_surface,
@@ -101,33 +104,38 @@ def race_compute(surface="bumps", optimizers=("SGD", "Momentum", "Adam"), lr=0.1
 
 
 def _draw_race(fig, result):
-    """The contours once per surface and set of optimisers; the paths and the loss plot
-    (a whole axes: its limits follow the losses) change."""
+    """The contours and the loss plot's frame once per surface and set of optimisers; the
+    paths, the loss curves, the loss plot's ticks (its limits follow the losses) and its
+    legend change."""
     ax_race, ax_loss = fig.subplots(1, 2, width_ratios=(1.1, 1))
     plot_surface(ax_race, result["surface"], surface_grid=result["grid"], levels=15)
     drawn = len(ax_race.lines)
     plot_trajectories(ax_race, result["paths"])
     lines = ax_race.lines[drawn:]
     paths = [lines[i:i + 3] for i in range(0, len(lines), 3)]  # path, start, end of each
-    return {"paths": paths, "loss": ax_loss}
+    plot_value_curves(ax_loss, result["surface"], result["paths"])
+    _few_ticks([ax_loss])
+    ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
+                   framealpha=0.85)
+    # in drawing order: the curves, the ticks, the legend over them
+    return {"paths": paths, "losses": list(ax_loss.lines),
+            "ticks": [ax_loss.xaxis, ax_loss.yaxis], "legend": ax_loss.get_legend()}
 
 
 def _update_race(artists, result):
-    for (line, start, end), path in zip(artists["paths"], result["paths"].values(),
-                                        strict=True):
+    surface = result["surface"]
+    for (line, start, end), loss, path in zip(artists["paths"], artists["losses"],
+                                              result["paths"].values(), strict=True):
         line.set_data(path[:, 0], path[:, 1])
         line.set_markevery(max(1, len(path) // 40))
         start.set_data(path[:1, 0], path[:1, 1])
         end.set_data(path[-1:, 0], path[-1:, 1])
-    ax_loss = artists["loss"]
-    ax_loss.cla()
-    plot_value_curves(ax_loss, result["surface"], result["paths"])
-    _few_ticks([ax_loss])
+        loss.set_data(np.arange(len(path)), path_values(surface, path))
+    ax_loss = artists["losses"][0].axes
+    fit_value_axes(ax_loss)
     room_above(ax_loss)
-    ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
-                   framealpha=0.85)
     parts = [f"{name}: f = {value:.3g}" for name, value in result["final"].items()]
-    kinds = [c.kind for c in result["surface"].critical_points]
+    kinds = [c.kind for c in surface.critical_points]
     marks = ["gold star: global minimum"] + (["silver stars: local minima"]
                                              if kinds.count("minimum") > 1 else [])
     marks += ["crosses: saddle points"] if "saddle" in kinds else []

@@ -37,7 +37,9 @@ __all__ = [
     "plot_surface",
     "plot_trajectories",
     "plot_value_curves",
+    "fit_value_axes",
     "minibatch_run_label",
+    "path_values",
     "room_above",
 ]
 
@@ -187,17 +189,32 @@ def plot_value_curves(ax, surface, paths, *, log=None):
     """
     surface = get_surface(surface)
     log = surface.log_levels if log is None else log
-    floor = min(c.value for c in surface.critical_points)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i, (name, path) in enumerate(paths.items()):
-            values = np.asarray(surface(path), dtype=float)
-            ax.plot(values - floor if log else values, color=_color(name, i), lw=1.5, label=name)
+    for i, (name, path) in enumerate(paths.items()):
+        ax.plot(path_values(surface, path, log=log), color=_color(name, i), lw=1.5, label=name)
     if log:
         ax.set_yscale("log")
-        ax.set_ylim(1e-8, None)
+    fit_value_axes(ax)
     ax.set(title="Loss along the path", xlabel="step",
            ylabel="f(p) − min f" if log else "f(p)")
     return ax
+
+
+def path_values(surface, path, *, log=None):
+    """What :func:`plot_value_curves` draws for one path ``(steps + 1, 2)``: ``f`` at each
+    point, minus ``min f`` when ``log`` (default: for the log-levelled surfaces)."""
+    surface = get_surface(surface)
+    log = surface.log_levels if log is None else log
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.asarray(surface(path), dtype=float)
+    return values - min(c.value for c in surface.critical_points) if log else values
+
+
+def fit_value_axes(ax):
+    """Fit the limits of :func:`plot_value_curves` to its curves: on a log axis from 1e-8."""
+    ax.relim()
+    ax.autoscale()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(1e-8, None)
 
 
 def plot_basins(ax, surface, X, Y, label, *, title=None):

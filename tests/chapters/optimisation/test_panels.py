@@ -176,3 +176,11 @@ def test_minibatch_panel_labels_every_curve_and_the_ring_after_changes():
     assert ax_noise.lines[2].get_xdata()[0] == 64
     top = max(line.get_ydata().max() for line in ax_loss.lines)
     assert ax_loss.get_ylim()[1] > top and ax_loss.get_xlim()[1] >= 2.0
+
+
+def test_race_panel_after_changes_shows_what_a_fresh_panel_shows():
+    changes = [("lr", 0.05), ("beta", 0.5), ("x0", 1.0), ("steps", 200), ("surface", "quadratic"),
+               ("condition_number", 30.0), ("y0", -1.0), ("optimizers", ("SGD", "NAdam")),
+               ("lr", 0.02)]
+    assert_shows_like_a_fresh_panel(optimizer_race_panel(), optimizer_race_panel, changes,
+                                    layout_of_first=True)
