@@ -146,3 +146,15 @@ def test_xor_frames_end_with_the_run_train_xor_mlp_returns():
     np.testing.assert_array_equal(last.history, run.history)
     np.testing.assert_array_equal(last.grid.proba, run.grid.proba)
     assert last.done and last.epochs == 120
+
+
+def test_xor_panel_remembers_only_a_training_that_ran_to_the_end():
+    panel = xor_mlp_panel()
+    values = {**panel.values(), "seed": 7}
+    stream = panel.compute(**values)
+    next(stream)
+    stream.close()                        # abandoned for a newer change: nothing remembered
+    assert len(list(panel.compute(**values))) == 5           # 500 epochs, a frame every 100
+    assert len(list(panel.compute(**values))) == 1           # now remembered: the last one
+    with pytest.raises(ValueError, match="every"):
+        next(train_xor_mlp_frames(every=0))
