@@ -106,8 +106,8 @@ def convolution_artists(fig) -> dict:
 
 def show_convolution(artists, geom, step: int = 0) -> str:
     """Show ``geom`` (a ``ConvGeometry``) and window ``step`` in :func:`convolution_artists`;
-    return the summary of :func:`plot_convolution`.  The legend and the numbers in the
-    output cells are made anew (``artists`` then names the new ones)."""
+    return the summary of :func:`plot_convolution`.  The legend is made anew (``artists``
+    then names the new one); the numbers in the output cells are texts reused."""
     n, p, span, out = geom.input_size, geom.padding, geom.span, geom.output_size
     size = geom.padded_size
     cells = np.ones((size, size))
@@ -144,10 +144,16 @@ def show_convolution(artists, geom, step: int = 0) -> str:
 
     ax_out = artists["output"].axes
     _set_image(artists["output"], geom.output, vmin=0, vmax=geom.kernel_size ** 2 * 1.5)
-    for text in artists["values"]:
+    values = artists["values"]             # one text per output cell up to 10 x 10, reused
+    shown = out * out if out <= 10 else 0
+    values += [ax_out.text(0, 0, "", ha="center", va="center", fontsize=8)
+               for _ in range(shown - len(values))]
+    for text in values[shown:]:
         text.remove()
-    artists["values"] = [ax_out.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8)
-                         for (i, j), value in np.ndenumerate(geom.output)] if out <= 10 else []
+    del values[shown:]
+    for text, ((i, j), value) in zip(values, np.ndenumerate(geom.output), strict=False):
+        text.set_position((j, i))
+        text.set_text(f"{value:g}")
     artists["out_grid"].set_segments(_grid_segments(out, out))
     artists["out_cell"].set_bounds(col - 0.5, row - 0.5, 1, 1)
     artists["out_title"].set_text(f"output {out}x{out}x{geom.out_channels}\n"
