@@ -16,7 +16,7 @@ from matplotlib.patches import Circle, FancyBboxPatch
 from dlcourse.autograd.graph import graph_nodes
 from dlcourse.autograd.value import Value, topological_order
 
-__all__ = ["draw", "to_svg"]
+__all__ = ["draw", "graph_shape", "graph_texts", "to_svg"]
 
 # Sizes in data units; one data unit is drawn as one inch on a new figure.
 _BOX_W, _BOX_H = 2.7, 0.45  # a value box
@@ -85,6 +85,53 @@ def _box_text(node: Value, show_grad: bool, decimals: int) -> str:
     return " | ".join(fields)
 
 
+def _node_texts(node: Value, show_grad: bool, show_local_grads: bool,
+                decimals: int) -> list[str]:
+    """What :func:`draw` writes for one node, in order: its box, its operation, and the
+    local gradient on each of its input edges."""
+    texts = [_box_text(node, show_grad, decimals)]
+    if node.op:
+        texts.append(node.op)
+        if show_local_grads:
+            texts += [f"{local:.3g}" for local in node.local_grads]
+    return texts
+
+
+def graph_texts(value: Value, *, show_grad: bool = True, show_local_grads: bool = False,
+                decimals: int = 4) -> list[str]:
+    """Every text :func:`draw` writes (its ``ax.texts`` that are not arrows), in order.
+
+    A panel that drew one graph can show another of the same :func:`graph_shape` by
+    setting these texts, without drawing the boxes and arrows again.
+
+    Examples
+    --------
+    >>> x = Value(3.0, label="x")
+    >>> y = x * 2; y.backward()
+    >>> graph_texts(y, show_local_grads=True, decimals=1)
+    ['data 6.0 | grad 1.0', '*', '2', '3', 'x | data 3.0 | grad 2.0', 'data 2.0 | grad 3.0']
+    """
+    return [text for node in _positions(value)
+            for text in _node_texts(node, show_grad, show_local_grads, decimals)]
+
+
+def graph_shape(value: Value) -> tuple:
+    """What the boxes, circles and arrows of :func:`draw` depend on: every node's place,
+    whether it has an operation, and where its inputs are.  Hashable.
+
+    Examples
+    --------
+    >>> a, b = Value(1.0), Value(2.0)
+    >>> graph_shape(a * b) == graph_shape(Value(5.0) + Value(-1.0))  # the op is a text
+    True
+    >>> graph_shape(a * b) == graph_shape(a * b * b)
+    False
+    """
+    positions = _positions(value)
+    return tuple((*xy, bool(node.op), tuple(positions[child] for child in node.children))
+                 for node, xy in positions.items())
+
+
 def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: bool = False,
          decimals: int = 4, fontsize: float = 8):
     """Draw the graph that computed ``value``: one box per value, one circle per operation.
@@ -126,17 +173,18 @@ def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: boo
         height = max(ys) - min(ys) + _BOX_H + 0.6
         ax = Figure(figsize=(min(width, 40.0), min(height, 40.0))).add_subplot()
     for node, (x, y) in positions.items():
+        box, *texts = _node_texts(node, show_grad, show_local_grads, decimals)
         ax.add_patch(FancyBboxPatch((x - _BOX_W / 2, y - _BOX_H / 2), _BOX_W, _BOX_H,
                                     boxstyle="round,pad=0.02", **_VALUE_STYLE))
-        ax.text(x, y, _box_text(node, show_grad, decimals), ha="center", va="center",
-                fontsize=fontsize)
+        ax.text(x, y, box, ha="center", va="center", fontsize=fontsize)
         if not node.op:
             continue
+        op, *locals_ = texts
         op_x = x - _BOX_W / 2 - 0.3 - _OP_R  # the operation circle, left of its value
         ax.add_patch(Circle((op_x, y), _OP_R, **_OP_STYLE))
-        ax.text(op_x, y, node.op, ha="center", va="center", fontsize=min(fontsize, 10))
+        ax.text(op_x, y, op, ha="center", va="center", fontsize=min(fontsize, 10))
         ax.annotate("", xy=(x - _BOX_W / 2, y), xytext=(op_x + _OP_R, y), arrowprops=_ARROW)
-        for child, local in zip(node.children, node.local_grads, strict=True):
+        for i, child in enumerate(node.children):
             cx, cy = positions[child]
             path = _route((cx + _BOX_W / 2, cy), (op_x - _OP_R, y), positions)
             *_, start, end = path  # the arrow head and the label sit on the last stretch
@@ -145,7 +193,7 @@ def draw(value: Value, *, ax=None, show_grad: bool = True, show_local_grads: boo
                         linewidth=_ARROW["linewidth"])
             ax.annotate("", xy=end, xytext=start, arrowprops=_ARROW)
             if show_local_grads:
-                ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, f"{local:.3g}",
+                ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, locals_[i],
                         ha="center", va="bottom", fontsize=min(fontsize, 10) - 1,
                         color="#8a3b12")
     ax.set_aspect("equal")

@@ -1,7 +1,8 @@
 """Chapter 05 panels: the convolution explorer and the receptive-field explorer.
 
-Both wire a plain, tested compute function to a drawing function of
-:mod:`dlcourse.chapters.convolutions.plots`:
+Both wire a plain, tested compute function to drawings of
+:mod:`dlcourse.chapters.convolutions.plots` -- the axes and artists made once, their data set
+on every change:
 :func:`dlcourse.chapters.convolutions.geometry.convolution_geometry`
 and :func:`dlcourse.chapters.convolutions.receptive_fields.receptive_field_explorer` do the work.
 
@@ -21,7 +22,12 @@ import ipywidgets as widgets
 import numpy as np
 
 from dlcourse.chapters.convolutions.geometry import convolution_geometry
-from dlcourse.chapters.convolutions.plots import plot_convolution, plot_receptive_field
+from dlcourse.chapters.convolutions.plots import (
+    convolution_artists,
+    receptive_field_artists,
+    show_convolution,
+    show_receptive_field,
+)
 from dlcourse.chapters.convolutions.receptive_fields import receptive_field_explorer
 from dlcourse.data import digits
 from dlcourse.ui.panel import Panel
@@ -64,16 +70,25 @@ def explore_convolution(input_size=7, kernel_size=3, stride=1, padding=0, dilati
 
 
 def _draw_convolution(fig, result):
+    """The axes and their artists once (or the "no output" message); filled by the update."""
     if result["geometry"] is None:
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no output", ha="center", va="center", fontsize=14)
+        return {}
+    artists = convolution_artists(fig)
+    show_convolution(artists, result["geometry"], result["step"])  # texts for the layout
+    return artists
+
+
+def _update_convolution(artists, result):
+    if result["geometry"] is None:
         return f"<b style='color:#b2182b'>Impossible:</b> {result['error']}"
-    return plot_convolution(fig, result["geometry"], result["step"])
+    return show_convolution(artists, result["geometry"], result["step"])
 
 
 def convolution_panel(input_size=7, kernel_size=3, stride=1, padding=0, dilation=1,
-                      in_channels=3, out_channels=1) -> Panel:
+                      in_channels=3, out_channels=1, step=0) -> Panel:
     """Sliders for ``N, F, S, P, D, C_in, C_out`` and the window to highlight (``step``)."""
     def slider(value, low, high, description):
         return widgets.IntSlider(value=value, min=low, max=high, description=description,
@@ -87,10 +102,11 @@ def convolution_panel(input_size=7, kernel_size=3, stride=1, padding=0, dilation
         "dilation": slider(dilation, 1, 3, "dilation D"),
         "in_channels": slider(in_channels, 1, 64, "channels in"),
         "out_channels": slider(out_channels, 1, 64, "filters out"),
-        "step": widgets.BoundedIntText(value=0, min=0, max=999, step=1, description="window #",
+        "step": widgets.BoundedIntText(value=step, min=0, max=999, step=1, description="window #",
                                        layout=widgets.Layout(width="150px")),
     }
-    return Panel(explore_convolution, _draw_convolution, controls, figsize=(8.0, 3.8), dpi=72)
+    return Panel(explore_convolution, _draw_convolution, controls, update=_update_convolution,
+                 key=lambda result: result["geometry"] is None, figsize=(8.0, 3.8), dpi=72)
 
 
 @cache
@@ -120,12 +136,25 @@ def explore_receptive_field(layers="c3 c3 p2 c3 c3", digit=0, image_size=28) -> 
 
 
 def _draw_receptive_field(fig, result):
+    """The axes and their artists once (the bare digit when the stack is not understood)."""
     if result["error"]:
         ax = fig.add_subplot()
-        ax.imshow(result["image"], cmap="gray_r")
         ax.set_title("stack not understood")
+        return [ax.imshow(result["image"], cmap="gray_r"), *ax.spines.values()]  # frame on top
+    artists = receptive_field_artists(fig, result["image"].shape[-1])
+    # placed by hand, with room between them for the longest legend: the same for every stack
+    for ax, left in zip(fig.axes, (0.075, 0.64), strict=True):
+        ax.set_position((left, 0.14, 0.31, 0.735))
+    return artists
+
+
+def _update_receptive_field(artists, result):
+    if result["error"]:
+        image, *_ = artists
+        image.set_data(result["image"])
+        image.set_clim(result["image"].min(), result["image"].max())
         return f"<b style='color:#b2182b'>{result['error']}</b>"
-    return plot_receptive_field(fig, result, result["image"])
+    return show_receptive_field(artists, result, result["image"])
 
 
 def receptive_field_panel(layers="c3 c3 p2 c3 c3", digit=0) -> Panel:
@@ -147,6 +176,7 @@ def receptive_field_panel(layers="c3 c3 p2 c3 c3", digit=0) -> Panel:
                 "digit": widgets.IntSlider(value=digit, min=0, max=9, description="digit",
                                            continuous_update=False)}
     panel = Panel(explore_receptive_field, _draw_receptive_field, controls,
-                  figsize=(8.0, 3.4), dpi=72)
+                  update=_update_receptive_field, key=lambda result: bool(result["error"]),
+                  figsize=(8.0, 3.4), dpi=72, axes_layout="fixed")
     panel.children = (widgets.HBox([presets]), *panel.children)
     return panel

@@ -17,6 +17,10 @@ from dlcourse.chapters.learning_from_data.plots import (
     knn_title,
     plot_knn_demo,
     plot_search,
+    random_search_band,
+    search_labels,
+    search_summary,
+    search_title,
 )
 from dlcourse.chapters.learning_from_data.search import compare_search
 from dlcourse.ui.panel import Panel
@@ -63,6 +67,38 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
                  controls, update=_update_knn, key=_knn_data, figsize=(7.5, 4.2))
 
 
+def _draw_search(fig, comparison):
+    """The landscape, the axes (the scores' range is the objective's) and the grid search's
+    curve once; the trials, title, labels, the random search's curve and band and the budget
+    line change."""
+    plot_search(fig, comparison)
+    ax_trials, ax_curve = fig.axes
+    grid_line, mean, budget = ax_curve.lines
+    # in drawing order: under the curves the band, then the curves, the legends
+    return {"trials": list(ax_trials.collections), "title": ax_trials.title,
+            "trials_legend": ax_trials.get_legend(), "band": ax_curve.collections[0],
+            "curves": [grid_line, mean, budget], "curve_legend": ax_curve.get_legend()}
+
+
+def _update_search(artists, comparison):
+    for scatter, result in zip(artists["trials"], (comparison.grid, comparison.random),
+                               strict=True):
+        scatter.set_offsets(result.points)
+    for text, label in zip(artists["trials_legend"].get_texts(), search_labels(comparison),
+                           strict=True):
+        text.set_text(label)
+    artists["title"].set_text(search_title(comparison))
+    ax_curve = artists["band"].axes
+    artists["band"].remove()
+    artists["band"] = random_search_band(ax_curve, comparison.curve)
+    _, mean, budget = artists["curves"]
+    mean.set_data(comparison.curve.budgets, comparison.curve.random_mean)
+    n = len(comparison.random.points)
+    budget.set_xdata([n, n])
+    artists["curve_legend"].get_texts()[-1].set_text(f"budget = {n}")
+    return search_summary(comparison)
+
+
 def search_panel(*, budget: int = 16, seed: int = 1) -> Panel:
     """A budget slider: grid and random search spend the same number of trials on a problem
     where only one of two hyperparameters matters; the seed slider draws another random
@@ -76,4 +112,5 @@ def search_panel(*, budget: int = 16, seed: int = 1) -> Panel:
         "budget": widgets.IntSlider(value=budget, min=1, max=100, description="budget (trials)"),
         "seed": widgets.IntSlider(value=seed, min=0, max=20, description="random seed"),
     }
-    return Panel(compare_search, plot_search, controls, figsize=(10.0, 4.3))
+    return Panel(compare_search, _draw_search, controls, update=_update_search,
+                 figsize=(10.0, 4.3))

@@ -33,7 +33,8 @@ __all__ = ["CLASS_COLORS", "knn_summary", "knn_title", "plot_bandit", "plot_budg
            "plot_feature_comparison", "plot_hog", "plot_hyperplanes", "plot_knn_demo",
            "plot_knn_search", "plot_logistic", "plot_multilabel_fits", "plot_probabilities",
            "plot_probability_map", "plot_regression", "plot_search", "plot_search_trials",
-           "plot_tasks", "show_images"]
+           "plot_tasks", "random_search_band", "search_labels", "search_summary",
+           "search_title", "show_images"]
 
 CLASS_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange",
                 "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
@@ -163,23 +164,42 @@ def plot_clusters(ax, X, result, *, title: str = "Clustering: groups without lab
     return ax
 
 
+_SEARCHES = (("grid", "s", "white"), ("random", "o", "tab:orange"))  # name, marker, colour
+
+
+def search_title(comparison) -> str:
+    """The title of :func:`plot_search_trials`: the budget and the objective's range."""
+    values = to_numpy(comparison.landscape.values)
+    return (f"{len(comparison.random.points)} trials each; score {values.min():.2f} (dark) "
+            f"to {values.max():.2f} (yellow)")
+
+
+def search_labels(comparison) -> list[str]:
+    """The legend labels of :func:`plot_search_trials`: each search's best score."""
+    return [f"{name}: best {getattr(comparison, name).best_score:.3f}"
+            for name, _, _ in _SEARCHES]
+
+
 def plot_search_trials(ax, comparison):
     """The objective as a contour map with the grid's and the random search's trials."""
     land = comparison.landscape
     xx, yy = to_numpy(land.xx), to_numpy(land.yy)
-    values = to_numpy(land.values)
-    ax.imshow(values, origin="lower", cmap="viridis", aspect="auto",
+    ax.imshow(to_numpy(land.values), origin="lower", cmap="viridis", aspect="auto",
               extent=(xx.min(), xx.max(), yy.min(), yy.max()))
-    for result, marker, color, name in ((comparison.grid, "s", "white", "grid"),
-                                        (comparison.random, "o", "tab:orange", "random")):
-        ax.scatter(*result.points.T, marker=marker, s=28, color=color, edgecolors="black",
-                   linewidths=0.5, label=f"{name}: best {result.best_score:.3f}")
-    ax.set(title=f"{len(comparison.random.points)} trials each; score {values.min():.2f} (dark) "
-                 f"to {values.max():.2f} (yellow)", xlabel="important parameter",
+    for (name, marker, color), label in zip(_SEARCHES, search_labels(comparison), strict=True):
+        ax.scatter(*getattr(comparison, name).points.T, marker=marker, s=28, color=color,
+                   edgecolors="black", linewidths=0.5, label=label)
+    ax.set(title=search_title(comparison), xlabel="important parameter",
            ylabel="unimportant parameter", xlim=(-0.04, 1.04), ylim=(-0.04, 1.04))
     ax.locator_params(nbins=5)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     return ax
+
+
+def random_search_band(ax, curve):
+    """The 10-90 % band of random search's best score over repeated runs, in ``ax``."""
+    return ax.fill_between(curve.budgets, curve.random_low, curve.random_high,
+                           color="tab:orange", alpha=0.25, label="random search (10-90 %)")
 
 
 def plot_budget_curve(ax, curve, budget: int | None = None):
@@ -187,8 +207,7 @@ def plot_budget_curve(ax, curve, budget: int | None = None):
     10-90 % band over repeated runs)."""
     ax.plot(curve.budgets, curve.grid, color="black", drawstyle="steps-post", label="grid search")
     ax.plot(curve.budgets, curve.random_mean, color="tab:orange", label="random search (mean)")
-    ax.fill_between(curve.budgets, curve.random_low, curve.random_high, color="tab:orange",
-                    alpha=0.25, label="random search (10-90 %)")
+    random_search_band(ax, curve)
     if budget is not None:
         ax.axvline(budget, color="0.5", ls=":", label=f"budget = {budget}")
     ax.set(title="Best score found vs budget", xlabel="budget (number of trials)",
@@ -198,16 +217,23 @@ def plot_budget_curve(ax, curve, budget: int | None = None):
     return ax
 
 
-def plot_search(fig, comparison) -> str:
-    """Panel drawer: trials on the landscape (left), best score vs budget (right)."""
-    ax_trials, ax_curve = fig.subplots(1, 2)
-    plot_search_trials(ax_trials, comparison)
-    budget = len(comparison.random.points)
-    plot_budget_curve(ax_curve, comparison.curve, budget)
+def search_summary(comparison) -> str:
+    """The summary of :func:`plot_search`: trials, distinct important values, best scores."""
     g, r = comparison.grid, comparison.random
     return (f"grid: {len(g.points)} trials, {len(np.unique(g.points[:, 0]))} distinct values of "
             f"the important parameter, best {g.best_score:.3f} · random: {len(r.points)} trials, "
             f"{len(np.unique(r.points[:, 0]))} distinct values, best {r.best_score:.3f}")
+
+
+def plot_search(fig, comparison) -> str:
+    """Panel drawer: trials on the landscape (left), best score vs budget (right)."""
+    ax_trials, ax_curve = fig.subplots(1, 2)
+    plot_search_trials(ax_trials, comparison)
+    plot_budget_curve(ax_curve, comparison.curve, len(comparison.random.points))
+    values = to_numpy(comparison.landscape.values)      # every best score lies in its range
+    low, high = values.min(), values.max()
+    ax_curve.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
+    return search_summary(comparison)
 
 
 def plot_knn_search(ax, search):

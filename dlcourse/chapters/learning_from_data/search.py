@@ -15,6 +15,7 @@ finely (Bergstra and Bengio, JMLR 2012).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -186,15 +187,35 @@ def compare_search(budget: int = 16, *, max_budget: int = 100, repeats: int = 20
     (4, 16)
     """
     check_positive(budget, "budget")
-    corners = np.array(BOUNDS).T                                    # (2, 2): the box
-    landscape = decision_grid(lambda p: one_knob_objective(p[:, 0], p[:, 1]), corners,
-                              resolution=100, padding=0.0)
     return SearchComparison(
         grid_search(one_knob_objective, budget),
         random_search(one_knob_objective, budget, seed=seed),
-        best_vs_budget(max_budget=max(max_budget, budget), repeats=repeats, seed=seed),
-        landscape,
+        (_budget_curve if isinstance(seed, int) else best_vs_budget)(   # None: fresh each time
+            max_budget=max(max_budget, budget), repeats=repeats, seed=seed),
+        _landscape(),
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _budget_curve(*, max_budget: int, repeats: int, seed: int) -> BudgetCurve:
+    """:func:`best_vs_budget` of the one-knob objective, computed once per setting (a panel
+    asks again for every budget); read-only, as it is shared."""
+    curve = best_vs_budget(max_budget=max_budget, repeats=repeats, seed=seed)
+    for values in curve:
+        values.setflags(write=False)
+    return curve
+
+
+@functools.lru_cache(maxsize=1)
+def _landscape() -> DecisionGrid:
+    """The one-knob objective on a 100 x 100 grid over the box (read-only, shared)."""
+    corners = np.array(BOUNDS).T                                    # (2, 2): the box
+    landscape = decision_grid(lambda p: one_knob_objective(p[:, 0], p[:, 1]), corners,
+                              resolution=100, padding=0.0)
+    for values in landscape:
+        if isinstance(values, np.ndarray):
+            values.setflags(write=False)
+    return landscape
 
 
 # --- a real search: k and the metric of k-NN, scored on a validation set ------------------

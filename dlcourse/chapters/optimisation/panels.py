@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from dlcourse.chapters.optimisation.minibatch import (
@@ -26,11 +27,15 @@ from dlcourse.chapters.optimisation.minibatch import (
     minibatch_run,
 )
 from dlcourse.chapters.optimisation.plots import (
+    fit_value_axes,
+    minibatch_run_label,
+    path_values,
     plot_minibatch_noise,
     plot_minibatch_runs,
     plot_surface,
     plot_trajectories,
     plot_value_curves,
+    room_above,
 )
 from dlcourse.chapters.optimisation.race import OPTIMIZERS, race
 from dlcourse.chapters.optimisation.surfaces import SURFACES, grid, quadratic
@@ -55,15 +60,6 @@ def _few_ticks(axes):
                 axis.set_minor_locator(NullLocator())
             else:
                 axis.set_major_locator(MaxNLocator(4))
-
-
-def _room_above(ax, share=0.45):
-    """Raise the top of the y axis so the curves leave the upper part free for the legend."""
-    low, high = ax.get_ylim()
-    if ax.get_yscale() == "log":
-        ax.set_ylim(low, high * (high / low) ** share)
-    else:
-        ax.set_ylim(low, high + share * (high - low))
 
 
 @lru_cache(maxsize=16)
@@ -108,33 +104,38 @@ def race_compute(surface="bumps", optimizers=("SGD", "Momentum", "Adam"), lr=0.1
 
 
 def _draw_race(fig, result):
-    """The contours once per surface and set of optimisers; the paths and the loss plot
-    (a whole axes: its limits follow the losses) change."""
+    """The contours and the loss plot's frame once per surface and set of optimisers; the
+    paths, the loss curves, the loss plot's ticks (its limits follow the losses) and its
+    legend change."""
     ax_race, ax_loss = fig.subplots(1, 2, width_ratios=(1.1, 1))
     plot_surface(ax_race, result["surface"], surface_grid=result["grid"], levels=15)
     drawn = len(ax_race.lines)
     plot_trajectories(ax_race, result["paths"])
     lines = ax_race.lines[drawn:]
     paths = [lines[i:i + 3] for i in range(0, len(lines), 3)]  # path, start, end of each
-    return {"paths": paths, "loss": ax_loss}
+    plot_value_curves(ax_loss, result["surface"], result["paths"])
+    _few_ticks([ax_loss])
+    ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
+                   framealpha=0.85)
+    # in drawing order: the curves, the ticks, the legend over them
+    return {"paths": paths, "losses": list(ax_loss.lines),
+            "ticks": [ax_loss.xaxis, ax_loss.yaxis], "legend": ax_loss.get_legend()}
 
 
 def _update_race(artists, result):
-    for (line, start, end), path in zip(artists["paths"], result["paths"].values(),
-                                        strict=True):
+    surface = result["surface"]
+    for (line, start, end), loss, path in zip(artists["paths"], artists["losses"],
+                                              result["paths"].values(), strict=True):
         line.set_data(path[:, 0], path[:, 1])
         line.set_markevery(max(1, len(path) // 40))
         start.set_data(path[:1, 0], path[:1, 1])
         end.set_data(path[-1:, 0], path[-1:, 1])
-    ax_loss = artists["loss"]
-    ax_loss.cla()
-    plot_value_curves(ax_loss, result["surface"], result["paths"])
-    _few_ticks([ax_loss])
-    _room_above(ax_loss)
-    ax_loss.legend(loc="upper right", ncols=1 if len(result["paths"]) <= 4 else 2,
-                   framealpha=0.85)
+        loss.set_data(np.arange(len(path)), path_values(surface, path))
+    ax_loss = artists["losses"][0].axes
+    fit_value_axes(ax_loss)
+    room_above(ax_loss)
     parts = [f"{name}: f = {value:.3g}" for name, value in result["final"].items()]
-    kinds = [c.kind for c in result["surface"].critical_points]
+    kinds = [c.kind for c in surface.critical_points]
     marks = ["gold star: global minimum"] + (["silver stars: local minima"]
                                              if kinds.count("minimum") > 1 else [])
     marks += ["crosses: saddle points"] if "saddle" in kinds else []
@@ -217,15 +218,42 @@ def minibatch_compute(batch_size=32, lr=0.1, epochs=3.0) -> dict:
 
 
 def _draw_minibatch(fig, result):
+    """The noise plot once; the ring on the chosen batch size, the curves, the loss axes'
+    ticks (their limits follow the curves) and both legends' labels change."""
     ax_noise, ax_loss = fig.subplots(1, 2)
     plot_minibatch_noise(ax_noise, result["noise"], highlight=result["batch_size"])
     plot_minibatch_runs(ax_loss, result["runs"])
     _few_ticks(fig.axes)
+    # in drawing order: the curves, the loss axes' ticks, the legends over them
+    return {"ring": ax_noise.lines[2:], "runs": list(ax_loss.lines),
+            "ticks": [ax_loss.xaxis, ax_loss.yaxis],
+            "legends": [ax_noise.get_legend(), ax_loss.get_legend()]}
+
+
+def _update_minibatch(artists, result):
     noise, b = result["noise"], result["batch_size"]
+    noise_legend, loss_legend = artists["legends"]
+    for ring in artists["ring"]:
+        ring.set_data([b], noise.variance[noise.batch_sizes == b])
+        noise_legend.get_texts()[-1].set_text(f"B = {b}")
+    for line, text, (name, run) in zip(artists["runs"], loss_legend.get_texts(),
+                                       result["runs"].items(), strict=True):
+        line.set_data(run["epoch"], run["loss"])
+        text.set_text(minibatch_run_label(name, run))
+    ax_loss = artists["runs"][0].axes
+    ax_loss.relim()
+    ax_loss.autoscale()             # as a fresh plot_minibatch_runs: fitted, room above
+    room_above(ax_loss, 0.4)
     relative = float(noise.relative_noise[noise.batch_sizes == b][0])
     first = next(iter(result["runs"].values()))
     return (f"B = {b}: {first['steps']} steps, typical gradient error {relative:.0%} of |g| "
             f"at the start; final loss {first['loss'][-1]:.4f}")
+
+
+def _minibatch_key(result):
+    """What the static part depends on: how many runs, and whether the ring is drawn."""
+    noise, b = result["noise"], result["batch_size"]
+    return len(result["runs"]), bool(noise.predicted[noise.batch_sizes == b][0] > 0)
 
 
 def minibatch_panel(batch_size=32, lr=0.1, epochs=3.0) -> Panel:
@@ -238,4 +266,5 @@ def minibatch_panel(batch_size=32, lr=0.1, epochs=3.0) -> Panel:
         "epochs": widgets.FloatSlider(value=epochs, min=0.5, max=5.0, step=0.5,
                                       description="epochs"),
     }
-    return Panel(minibatch_compute, _draw_minibatch, controls, figsize=(9.5, 4.0), dpi=72)
+    return Panel(minibatch_compute, _draw_minibatch, controls, update=_update_minibatch,
+                 key=_minibatch_key, figsize=(9.5, 4.0), dpi=72)

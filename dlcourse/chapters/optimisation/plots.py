@@ -37,6 +37,10 @@ __all__ = [
     "plot_surface",
     "plot_trajectories",
     "plot_value_curves",
+    "fit_value_axes",
+    "minibatch_run_label",
+    "path_values",
+    "room_above",
 ]
 
 OPTIMIZER_COLORS = {
@@ -185,17 +189,32 @@ def plot_value_curves(ax, surface, paths, *, log=None):
     """
     surface = get_surface(surface)
     log = surface.log_levels if log is None else log
-    floor = min(c.value for c in surface.critical_points)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i, (name, path) in enumerate(paths.items()):
-            values = np.asarray(surface(path), dtype=float)
-            ax.plot(values - floor if log else values, color=_color(name, i), lw=1.5, label=name)
+    for i, (name, path) in enumerate(paths.items()):
+        ax.plot(path_values(surface, path, log=log), color=_color(name, i), lw=1.5, label=name)
     if log:
         ax.set_yscale("log")
-        ax.set_ylim(1e-8, None)
+    fit_value_axes(ax)
     ax.set(title="Loss along the path", xlabel="step",
            ylabel="f(p) − min f" if log else "f(p)")
     return ax
+
+
+def path_values(surface, path, *, log=None):
+    """What :func:`plot_value_curves` draws for one path ``(steps + 1, 2)``: ``f`` at each
+    point, minus ``min f`` when ``log`` (default: for the log-levelled surfaces)."""
+    surface = get_surface(surface)
+    log = surface.log_levels if log is None else log
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.asarray(surface(path), dtype=float)
+    return values - min(c.value for c in surface.critical_points) if log else values
+
+
+def fit_value_axes(ax):
+    """Fit the limits of :func:`plot_value_curves` to its curves: on a log axis from 1e-8."""
+    ax.relim()
+    ax.autoscale()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(1e-8, None)
 
 
 def plot_basins(ax, surface, X, Y, label, *, title=None):
@@ -279,13 +298,27 @@ def plot_epoch_time(ax, noise):
     return ax
 
 
+def minibatch_run_label(name, run) -> str:
+    """The legend label of one run in :func:`plot_minibatch_runs`."""
+    return f"{name} ({run['steps']} steps)"
+
+
+def room_above(ax, share=0.45):
+    """Raise the top of the y axis by ``share`` of its range (on a log axis: of its decades),
+    so that the curves leave the upper part free for a legend."""
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        ax.set_ylim(low, high * (high / low) ** share)
+    else:
+        ax.set_ylim(low, high + share * (high - low))
+
+
 def plot_minibatch_runs(ax, runs):
     """Full-data loss against epochs, one line per batch size (label -> minibatch_run dict)."""
     for i, (name, run) in enumerate(runs.items()):
         ax.plot(run["epoch"], run["loss"], color=f"C{i}", lw=1.5,
-                label=f"{name} ({run['steps']} steps)")
-    low, high = ax.get_ylim()
-    ax.set_ylim(low, high + 0.4 * (high - low))     # room above the curves for the legend
+                label=minibatch_run_label(name, run))
+    room_above(ax, 0.4)                                # for the legend
     ax.set(title="Training loss (all data)", xlabel="epoch", ylabel="loss")
     ax.legend(loc="upper right", fontsize="small", framealpha=0.85)
     return ax

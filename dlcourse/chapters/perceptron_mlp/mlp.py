@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,9 @@ __all__ = [
     "rnn_forward",
     "start_weights",
     "train_mlp",
+    "train_mlp_frames",
     "train_xor_mlp",
+    "train_xor_mlp_frames",
 ]
 
 def start_weights(net, *, init_scale=1.0, init_constant=None):
@@ -149,6 +152,9 @@ class MLPRun:
     X, y : ndarray
         The training data.
     grid : DecisionGrid
+    epochs : int or None
+        How many epochs the training runs: more than ``len(history)`` in a run that
+        :func:`train_mlp_frames` yields while it trains.
     """
 
     net: nn.Sequential
@@ -156,6 +162,12 @@ class MLPRun:
     X: np.ndarray
     y: np.ndarray
     grid: DecisionGrid | None = None
+    epochs: int | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the training is over (every epoch is in ``history``)."""
+        return self.epochs is None or len(self.history) == self.epochs
 
     def predict_proba(self, X):
         """Class probabilities, shape ``(n, C)`` (two columns for a one-logit net)."""
@@ -213,6 +225,36 @@ def train_mlp(X, y, *, hidden_sizes=(4,), activation="tanh", lr=0.5, epochs=500,
     >>> run.history.shape, run.accuracy
     ((200,), 1.0)
     """
+    *_, run = train_mlp_frames(X, y, every=epochs, hidden_sizes=hidden_sizes,
+                               activation=activation, lr=lr, epochs=epochs,
+                               init_scale=init_scale, init_constant=init_constant,
+                               momentum=momentum, seed=seed, grid_resolution=grid_resolution)
+    return run
+
+
+def train_mlp_frames(X, y, *, every=100, hidden_sizes=(4,), activation="tanh", lr=0.5,
+                     epochs=500, init_scale=1.0, init_constant=None, momentum=0.0, seed=0,
+                     grid_resolution=60) -> Iterator[MLPRun]:
+    """:func:`train_mlp`, watched: an :class:`MLPRun` after every ``every`` epochs.
+
+    The last run yielded, after epoch ``epochs``, is the one :func:`train_mlp` returns.
+    Each earlier one has the loss history and the decision grid so far; its ``net`` is the
+    network being trained, which changes when the next run is asked for.
+
+    Parameters
+    ----------
+    every : int, keyword-only
+        Epochs between two runs yielded.
+    Others
+        As in :func:`train_mlp`.
+
+    Examples
+    --------
+    >>> from dlcourse.data import xor_truth_table
+    >>> runs = train_mlp_frames(*xor_truth_table(), every=40, epochs=100)
+    >>> [(len(run.history), run.done) for run in runs]
+    [(40, False), (80, False), (100, True)]
+    """
     check_array(X, "X", ndim=2, floating=True)
     check_array(y, "y", ndim=1)
     if len(X) != len(y):
@@ -220,6 +262,7 @@ def train_mlp(X, y, *, hidden_sizes=(4,), activation="tanh", lr=0.5, epochs=500,
     if y.dtype.kind not in "iu":
         raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
     check_positive(epochs, "epochs")
+    check_positive(every, "every")
     num_classes = max(int(y.max()) + 1, 2)
     net = nn.mlp(X.shape[1], hidden_sizes, 1 if num_classes == 2 else num_classes,
                  activation=activation, rng=seed, dtype=X.dtype)
@@ -234,10 +277,12 @@ def train_mlp(X, y, *, hidden_sizes=(4,), activation="tanh", lr=0.5, epochs=500,
         history[epoch] = loss
         net.backward(dlogits)
         optimizer.step()
-    run = MLPRun(net, to_numpy(history).astype(np.float64), X, y)
-    if grid_resolution is not None and X.shape[1] == 2:
-        run.grid = decision_grid(run.predict_proba, X, resolution=grid_resolution)
-    return run
+        if (epoch + 1) % every == 0 or epoch + 1 == epochs:
+            run = MLPRun(net, to_numpy(history[:epoch + 1]).astype(np.float64), X, y,
+                         epochs=epochs)
+            if grid_resolution is not None and X.shape[1] == 2:
+                run.grid = decision_grid(run.predict_proba, X, resolution=grid_resolution)
+            yield run
 
 
 def train_xor_mlp(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.0, seed=0,
@@ -264,10 +309,26 @@ def train_xor_mlp(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.
     >>> round(float(run.history[-1]), 4)                        # log 2, a coin flip
     0.6931
     """
+    *_, run = train_xor_mlp_frames(hidden, activation, lr, epochs, init_scale, seed,
+                                   data=data, every=epochs)
+    return run
+
+
+def train_xor_mlp_frames(hidden=4, activation="tanh", lr=0.5, epochs=500, init_scale=1.0,
+                         seed=0, data=None, *, every=100) -> Iterator[MLPRun]:
+    """:func:`train_xor_mlp`, watched: its run after every ``every`` epochs and after the
+    last, as :func:`train_mlp_frames` yields them.
+
+    Examples
+    --------
+    >>> runs = list(train_xor_mlp_frames(epochs=250))
+    >>> [len(run.history) for run in runs], runs[-1].accuracy
+    ([100, 200, 250], 1.0)
+    """
     check_positive(hidden, "hidden")
     X, y = xor_truth_table() if data is None else data
-    return train_mlp(X, y, hidden_sizes=(hidden,), activation=activation, lr=lr,
-                     epochs=epochs, init_scale=init_scale, seed=seed)
+    return train_mlp_frames(X, y, every=every, hidden_sizes=(hidden,), activation=activation,
+                            lr=lr, epochs=epochs, init_scale=init_scale, seed=seed)
 
 
 def hidden_unit_spread(net) -> float:

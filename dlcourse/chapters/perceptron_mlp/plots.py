@@ -20,6 +20,8 @@ from dlcourse.chapters.perceptron_mlp.activations import ACTIVATION_FORMULAS, ac
 
 __all__ = [
     "CLASS_COLORS",
+    "activation_title",
+    "decision_boundary",
     "plot_activation",
     "plot_activations",
     "plot_decision_grid",
@@ -30,10 +32,16 @@ __all__ = [
     "plot_mlp_run",
     "plot_perceptron",
     "plot_weight_gradients",
+    "region_image",
 ]
 
 CLASS_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange")
 """Colour of class 0, 1, 2, ... in every plot of the chapter."""
+
+
+def activation_title(name) -> str:
+    """The title of :func:`plot_activation`: the activation's formula, as mathtext."""
+    return f"${ACTIVATION_FORMULAS[name].formula}$"
 
 
 def plot_activation(ax, name, x=None):
@@ -53,7 +61,7 @@ def plot_activation(ax, name, x=None):
     ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
     ax.plot(to_numpy(x), f, color="tab:blue", lw=2, label="f(x)")
     ax.plot(to_numpy(x), df, color="tab:orange", lw=2, ls="--", label="f'(x)")
-    ax.set(title=f"${ACTIVATION_FORMULAS[name].formula}$", xlabel="x", ylabel="value")
+    ax.set(title=activation_title(name), xlabel="x", ylabel="value")
     ax.legend(loc="upper left", fontsize="small")
     return ax
 
@@ -80,8 +88,9 @@ def _scatter_classes(ax, X, y):
                    edgecolor="white", linewidth=0.7, label=f"class {int(k)}", zorder=3)
 
 
-def _region_image(proba):
-    """RGB image of class regions: the class colours mixed by probability, pale towards white."""
+def region_image(proba):
+    """RGB image ``(R, R, 3)`` of class regions from probabilities ``(R, R, C)``: the class
+    colours mixed by probability, pale towards white."""
     colors = np.array([to_rgb(c) for c in CLASS_COLORS[:proba.shape[-1]]])    # (C, 3)
     mixed = proba @ colors                                                     # (R, R, 3)
     return 1 - 0.5 * (1 - mixed)
@@ -95,17 +104,24 @@ def plot_decision_grid(ax, grid, X, y, *, title="Decision regions", legend=True)
     model is unsure); for two classes the 0.5 contour, the decision boundary, is drawn.
     """
     extent = (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1])
-    ax.imshow(_region_image(grid.proba), origin="lower", extent=extent, aspect="auto",
+    ax.imshow(region_image(grid.proba), origin="lower", extent=extent, aspect="auto",
               interpolation="bilinear")
-    if grid.proba.shape[-1] == 2:
-        ax.contour(grid.xs, grid.ys, grid.proba[..., 1], levels=[0.5], colors="k",
-                   linewidths=1.2)
+    decision_boundary(ax, grid)
     _scatter_classes(ax, X, y)
     ax.set(title=title, xlabel="x₁", ylabel="x₂", xlim=extent[:2], ylim=extent[2:])
     ax.locator_params(nbins=4)
     if legend:
         ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
     return ax
+
+
+def decision_boundary(ax, grid):
+    """For two classes, the decision boundary (probability 0.5) of a
+    :class:`dlcourse.chapters.perceptron_mlp.mlp.DecisionGrid` as a black contour; None else."""
+    if grid.proba.shape[-1] != 2:
+        return None
+    return ax.contour(grid.xs, grid.ys, grid.proba[..., 1], levels=[0.5], colors="k",
+                      linewidths=1.2)
 
 
 def plot_loss_curve(ax, history, *, label=None, title="Training loss"):

@@ -3,6 +3,7 @@
 import pytest
 
 from dlcourse.chapters.backprop.panels import e_graph_panel, neuron_panel, student_graph_panel
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 
 def test_e_graph_panel_recomputes_gradients_when_an_input_moves():
@@ -48,3 +49,25 @@ def test_graph_panels_write_two_decimals_in_readable_text():
     texts = [t for t in fig.axes[0].texts if t.get_text()]
     assert "o | data 0.46 | grad 1.00" in [t.get_text() for t in texts]
     assert min(t.get_fontsize() for t in texts) >= 9
+
+
+@pytest.mark.parametrize("build, changes", [
+    (e_graph_panel, [("a", -2.5), ("b", 3.0), ("a", 0.25)]),
+    (neuron_panel, [("activation", "relu"), ("x", -1.0), ("activation", "sigmoid"),
+                    ("w", 3.5), ("b", 1.0)]),
+    (student_graph_panel, [("student_id", "136"), ("student_id", "1x"),
+                           ("student_id", "98765432"), ("student_id", "12345670")]),
+])
+def test_graph_panels_after_changes_show_what_a_fresh_panel_shows(build, changes):
+    assert_shows_like_a_fresh_panel(build(), build, changes)
+
+
+def test_graph_panels_rewrite_only_the_texts_of_a_graph_of_the_same_shape():
+    panel = neuron_panel()
+    patches = list(panel.figure.axes[0].patches)
+    panel.controls["activation"].value = "relu"
+    panel.controls["x"].value = 1.0
+    assert list(panel.figure.axes[0].patches) == patches        # not drawn again
+    shown = [t.get_text() for t in panel.figure.axes[0].texts]
+    assert "relu" in shown and "tanh" not in shown
+    assert "o | data 0.00 | grad 1.00" in shown                 # relu(1 * 0.5 - 0.5)

@@ -1,6 +1,7 @@
 """Chapter 05 panels redraw when a control changes; the plots they use are labelled."""
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
 from dlcourse.chapters.convolutions.geometry import convolution_geometry, edge_filters
@@ -18,6 +19,7 @@ from dlcourse.chapters.convolutions.plots import (
     plot_receptive_field,
 )
 from dlcourse.chapters.convolutions.receptive_fields import receptive_field_explorer
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 
 def test_convolution_panel_reports_size_and_parameters_and_redraws():
@@ -95,3 +97,25 @@ def test_plot_maps_and_plot_matrix_label_what_they_show():
     ax = plot_matrix(Figure().add_subplot(), np.arange(6).reshape(2, 3), title="m")
     assert ax.get_title() == "m"
     assert sorted(float(t.get_text()) for t in ax.texts) == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("build, changes", [
+    (convolution_panel, [("stride", 2), ("padding", 1), ("kernel_size", 5), ("dilation", 2),
+                         ("input_size", 12), ("out_channels", 32), ("step", 4),
+                         ("input_size", 3), ("input_size", 8), ("stride", 3), ("step", 2)]),
+    (receptive_field_panel, [("layers", "c3 c3 c3"), ("digit", 3), ("layers", "c3 q2"),
+                             ("layers", "c3 c3d2 c3d4"), ("layers", "c7"), ("digit", 9)]),
+])
+def test_panels_after_changes_show_what_a_fresh_panel_shows(build, changes):
+    assert_shows_like_a_fresh_panel(build(), build, changes)
+
+
+def test_convolution_panel_writes_one_number_per_output_cell_up_to_ten_by_ten():
+    panel = convolution_panel(input_size=12, kernel_size=1)          # output 12 x 12: none
+    assert len(panel.figure.axes[1].texts) == 0
+    panel.controls["kernel_size"].value = 3                           # 10 x 10
+    values = [float(t.get_text()) for t in panel.figure.axes[1].texts]
+    assert values == panel.result["geometry"].output.ravel().tolist() and len(values) == 100
+    legend = [t.get_text() for t in panel.figure.legends[0].get_texts()]
+    assert legend == ["input", "kernel centres", "window 0 (taps)"]
+    assert len(panel.figure.legends) == 1

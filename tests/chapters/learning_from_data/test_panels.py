@@ -18,6 +18,7 @@ from dlcourse.chapters.learning_from_data.linear_classifier import (
 from dlcourse.chapters.learning_from_data.panels import knn_panel, search_panel
 from dlcourse.chapters.learning_from_data.search import KNNSearch, compare_search
 from dlcourse.data import SEGMENTATION_CLASSES, blobs, shapes_detection, shapes_segmentation
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 matplotlib.use("Agg")
 
@@ -148,3 +149,29 @@ def test_show_images_centres_colours_on_zero_per_image_or_on_one_shared_scale():
     assert [ax.images[0].get_clim() for ax in shared.axes[:2]] == [(-4.0, 4.0)] * 2
     with pytest.raises(ValueError, match="symmetric"):
         viz.show_images(Figure(), images, symmetric="both")
+
+
+def test_search_panel_after_changes_shows_what_a_fresh_panel_shows():
+    changes = [("budget", 9), ("seed", 3), ("budget", 100), ("budget", 1), ("seed", 0),
+               ("budget", 37)]
+    assert_shows_like_a_fresh_panel(search_panel(), search_panel, changes)
+
+
+def test_search_panel_shows_the_trials_and_the_budget_it_is_set_to():
+    panel = search_panel()
+    panel.controls["budget"].value = 25
+    panel.controls["seed"].value = 7
+    ax_trials, ax_curve = panel.figure.axes
+    grid, random = ax_trials.collections
+    np.testing.assert_array_equal(grid.get_offsets(), panel.result.grid.points)
+    np.testing.assert_array_equal(random.get_offsets(), panel.result.random.points)
+    assert ax_trials.get_title().startswith("25 trials each")
+    assert [t.get_text() for t in ax_trials.get_legend().get_texts()] == [
+        f"grid: best {panel.result.grid.best_score:.3f}",
+        f"random: best {panel.result.random.best_score:.3f}"]
+    assert ax_curve.lines[2].get_xdata()[0] == 25
+    assert ax_curve.get_legend().get_texts()[-1].get_text() == "budget = 25"
+    band = ax_curve.collections
+    assert len(band) == 1                   # the band of the last seed only
+    low, high = ax_curve.get_ylim()
+    assert low <= panel.result.curve.random_low.min() and high >= panel.result.curve.grid.max()

@@ -113,3 +113,11 @@ def test_knn_validation_search_equals_one_classifier_per_setting(digit_split):
 def test_knn_validation_search_needs_settings_to_try(digit_split):
     with pytest.raises(ValueError, match="at least one k"):
         knn_validation_search(*digit_split, ks=())
+
+
+def test_compare_search_computes_the_curve_of_a_seed_once_for_every_budget():
+    a, b = compare_search(9, seed=4), compare_search(25, seed=4)
+    assert a.curve is b.curve and not a.curve.random_mean.flags.writeable   # shared: read-only
+    np.testing.assert_array_equal(a.curve.random_mean, best_vs_budget(seed=4).random_mean)
+    assert compare_search(9, seed=5).curve is not a.curve
+    assert compare_search(9, seed=None).curve is not compare_search(9, seed=None).curve

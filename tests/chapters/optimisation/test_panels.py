@@ -29,6 +29,7 @@ from dlcourse.chapters.optimisation.race import (
 )
 from dlcourse.chapters.optimisation.surfaces import quadratic
 from dlcourse.optim.lr_scheduler import ExponentialLR, StepLR
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 
 def test_race_compute_returns_the_paths_of_dlcourse_optim():
@@ -156,3 +157,30 @@ def test_minibatch_panel_keeps_the_legend_above_every_curve():
     legend = ax.get_legend().get_window_extent(renderer)
     top = max(ax.transData.transform(line.get_xydata())[:, 1].max() for line in ax.lines)
     assert top < legend.y0
+
+
+def test_minibatch_panel_after_changes_shows_what_a_fresh_panel_shows():
+    changes = [("batch_size", 8), ("lr", 0.3), ("batch_size", 1024), ("epochs", 1.0),
+               ("batch_size", 1), ("batch_size", 128), ("lr", 1.0), ("epochs", 4.5)]
+    assert_shows_like_a_fresh_panel(minibatch_panel(), minibatch_panel, changes)
+
+
+def test_minibatch_panel_labels_every_curve_and_the_ring_after_changes():
+    panel = minibatch_panel()
+    panel.controls["batch_size"].value = 64
+    panel.controls["epochs"].value = 2.0
+    ax_noise, ax_loss = panel.figure.axes
+    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == [
+        f"{name} ({run['steps']} steps)" for name, run in panel.result["runs"].items()]
+    assert ax_noise.get_legend().get_texts()[-1].get_text() == "B = 64"
+    assert ax_noise.lines[2].get_xdata()[0] == 64
+    top = max(line.get_ydata().max() for line in ax_loss.lines)
+    assert ax_loss.get_ylim()[1] > top and ax_loss.get_xlim()[1] >= 2.0
+
+
+def test_race_panel_after_changes_shows_what_a_fresh_panel_shows():
+    changes = [("lr", 0.05), ("beta", 0.5), ("x0", 1.0), ("steps", 200), ("surface", "quadratic"),
+               ("condition_number", 30.0), ("y0", -1.0), ("optimizers", ("SGD", "NAdam")),
+               ("lr", 0.02)]
+    assert_shows_like_a_fresh_panel(optimizer_race_panel(), optimizer_race_panel, changes,
+                                    layout_of_first=True)

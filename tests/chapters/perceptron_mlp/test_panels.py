@@ -3,9 +3,10 @@
 import math
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
-from dlcourse.chapters.perceptron_mlp.mlp import train_xor_mlp
+from dlcourse.chapters.perceptron_mlp.mlp import train_xor_mlp, train_xor_mlp_frames
 from dlcourse.chapters.perceptron_mlp.panels import (
     activation_explorer,
     activation_panel,
@@ -20,6 +21,7 @@ from dlcourse.chapters.perceptron_mlp.plots import (
     plot_weight_gradients,
 )
 from dlcourse.data import xor_truth_table
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 
 def test_activation_explorer_reports_slopes_at_zero_and_at_the_edges():
@@ -105,3 +107,54 @@ def test_xor_panel_leaves_a_gap_between_the_regions_and_the_loss_label():
     gap = (loss.yaxis.label.get_window_extent(renderer).x0
            - regions.get_window_extent(renderer).x1)
     assert gap > 10                          # pixels
+
+
+@pytest.mark.parametrize("build, changes", [
+    (activation_panel, [("activation", "relu"), ("x_max", 9.0), ("activation", "tanh"),
+                        ("x_max", 2.5), ("activation", "selu")]),
+    (xor_mlp_panel, [("hidden", 2), ("activation", "relu"), ("lr", 1.0), ("epochs", 150),
+                     ("init_scale", 0.0), ("init_scale", 2.0), ("seed", 3)]),
+])
+def test_panels_after_changes_show_what_a_fresh_panel_shows(build, changes):
+    assert_shows_like_a_fresh_panel(build(), build, changes)
+
+
+def test_xor_panel_shows_the_training_as_it_goes_and_a_setting_seen_before_at_once():
+    panel = xor_mlp_panel()
+    shown = []                               # what the browser sees: each frame, as it comes
+    panel.summary.observe(lambda change: shown.append(
+        (panel.figure.axes[1].get_title(), change["new"])), names="value")
+    panel.controls["epochs"].value = 300
+    assert [title for title, _ in shown] == [
+        f"Loss at epoch {n}: {panel.result.history[n - 1]:.4f}" for n in (100, 200)] + [
+        f"Loss, final {panel.result.history[-1]:.4f}"]
+    assert "training: epoch 100 of 300" in shown[0][1] and "final loss" in shown[-1][1]
+    ax_loss = panel.figure.axes[1]
+    np.testing.assert_array_equal(ax_loss.lines[0].get_ydata(), panel.result.history)
+    assert ax_loss.get_xlim() == (0, 300) and ax_loss.get_ylim()[0] == 0
+    assert ax_loss.get_ylim()[1] >= panel.result.history.max()      # the whole curve shows
+    final = panel.result
+    panel.controls["seed"].value = 1
+    panel.controls["seed"].value = 0
+    assert panel.result is final and panel.timings["frames"] == 1
+
+
+def test_xor_frames_end_with_the_run_train_xor_mlp_returns():
+    *frames, last = train_xor_mlp_frames(hidden=3, epochs=120, every=50)
+    run = train_xor_mlp(hidden=3, epochs=120)
+    assert [len(f.history) for f in frames] == [50, 100] and not frames[0].done
+    np.testing.assert_array_equal(last.history, run.history)
+    np.testing.assert_array_equal(last.grid.proba, run.grid.proba)
+    assert last.done and last.epochs == 120
+
+
+def test_xor_panel_remembers_only_a_training_that_ran_to_the_end():
+    panel = xor_mlp_panel()
+    values = {**panel.values(), "seed": 7}
+    stream = panel.compute(**values)
+    next(stream)
+    stream.close()                        # abandoned for a newer change: nothing remembered
+    assert len(list(panel.compute(**values))) == 5           # 500 epochs, a frame every 100
+    assert len(list(panel.compute(**values))) == 1           # now remembered: the last one
+    with pytest.raises(ValueError, match="every"):
+        next(train_xor_mlp_frames(every=0))
