@@ -1,7 +1,9 @@
 """Chapter 06 panels: explore an architecture layer by layer; design and count your own CNN.
 
 Both wire a plain, tested compute function (:func:`architecture_profile`,
-:func:`design_counts`) to a drawing function of :mod:`dlcourse.chapters.architectures.plots`.
+:func:`design_counts`) to :func:`dlcourse.chapters.architectures.plots.plot_layer_profile`,
+which draws the axes, labels and legend once; an update only sets the bars, the layer
+names, the decades and the title (:func:`~dlcourse.chapters.architectures.plots.set_layer_profile`).
 
 Examples
 --------
@@ -17,7 +19,7 @@ import html
 
 import ipywidgets as widgets
 
-from dlcourse.chapters.architectures.plots import plot_layer_profile
+from dlcourse.chapters.architectures.plots import plot_layer_profile, set_layer_profile
 from dlcourse.chapters.architectures.tables import (
     ARCHITECTURES,
     DESIGN_64,
@@ -47,8 +49,15 @@ def architecture_profile(name="AlexNet", group=True) -> dict:
 
 
 def _draw_profile(fig, result):
-    plot_layer_profile(fig, result["names"], result["layer_params"], result["layer_macs"],
-                       title=f"{result['name']}: parameters and MACs per layer")
+    """Axes, labels and legend once; the changing artists, in the order a full draw has."""
+    ax = plot_layer_profile(fig, [], [], [])
+    return [*ax.collections, ax.xaxis, ax.yaxis, ax.spines["left"], ax.title, ax.get_legend()]
+
+
+def _update_profile(artists, result):
+    set_layer_profile(artists[0].axes, result["names"], result["layer_params"],
+                      result["layer_macs"],
+                      title=f"{result['name']}: parameters and MACs per layer")
     arch = ARCHITECTURES[result["name"]]
     published = ("" if arch.published_params is None else
                  f" (torchvision: {arch.published_params:,} and {arch.published_gflops} G)")
@@ -65,7 +74,8 @@ def architecture_panel(name="AlexNet", group=True) -> Panel:
                                  description="architecture"),
         "group": widgets.Checkbox(value=group, description="group blocks (Inception, stages)"),
     }
-    return Panel(architecture_profile, _draw_profile, controls, figsize=(8.0, 4.2), dpi=72,
+    return Panel(architecture_profile, _draw_profile, controls, update=_update_profile,
+                 figsize=(8.0, 4.2), dpi=72,
                  axes_layout="fixed")  # plot_layer_profile sets margins for its long names
 
 
@@ -89,12 +99,17 @@ def design_counts(spec=DESIGN_64, size=64, channels=3) -> dict:
 
 
 def _draw_design(fig, result):
+    """Nothing for a design that cannot be built; else as :func:`_draw_profile`."""
+    return [] if result["error"] else _draw_profile(fig, result)
+
+
+def _update_design(artists, result):
     if result["error"]:
         return f"<b style='color:#b00'>cannot build this design:</b> {html.escape(result['error'])}"
     weighted = [r for r in result["rows"] if r.params]
     names = [f"{i}: {r.layer} → {r.output_shape}" for i, r in enumerate(weighted)]
-    plot_layer_profile(fig, names, [r.params for r in weighted], [r.macs for r in weighted],
-                       title="Your CNN: layers with parameters")
+    set_layer_profile(artists[0].axes, names, [r.params for r in weighted],
+                      [r.macs for r in weighted], title="Your CNN: layers with parameters")
     out = result["rows"][-1].output_shape
     return (f"{len(result['rows'])} layers, output {out}: <b>{result['params']:,} parameters</b>,"
             f" {result['macs']:,} multiply-adds per image")
@@ -113,5 +128,6 @@ def design_panel(spec=DESIGN_64, size=64, channels=3) -> Panel:
                                  description="image side"),
         "channels": widgets.Dropdown(options=[1, 3], value=channels, description="channels"),
     }
-    return Panel(design_counts, _draw_design, controls, figsize=(8.0, 4.2), dpi=72,
+    return Panel(design_counts, _draw_design, controls, update=_update_design,
+                 key=lambda result: result["error"] is None, figsize=(8.0, 4.2), dpi=72,
                  axes_layout="fixed")  # plot_layer_profile sets margins for its long names
