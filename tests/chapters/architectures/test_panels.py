@@ -73,8 +73,15 @@ def test_design_panel_recounts_when_the_design_or_image_size_changes():
 def test_design_panel_updated_in_place_shows_what_a_fresh_panel_shows():
     panel = design_panel()
     for change in [("spec", A.DESIGN_64_GAP), ("spec", "C16 R P L20"), ("size", 128),
-                   ("spec", "C8 Q"), ("channels", 1), ("spec", A.DESIGN_64), ("size", 32)]:
+                   ("spec", "C8 Q"), ("channels", 1), ("spec", "C512 R C512"),
+                   ("spec", A.DESIGN_64), ("size", 32)]:
         assert_shows_like_a_fresh_panel(panel, design_panel, [change])
+    ticks = [t.get_text() for t in panel.figure.axes[0].get_xticklabels()]
+    assert ticks[-1] == "1e10"               # every design so far: the axis of the explorer
+    panel.controls["size"].value = 128       # 512 * 512 * 9 * 128² = 3.9e10 MACs: it grows
+    panel.controls["spec"].value = "C512 R C512"
+    ticks = [t.get_text() for t in panel.figure.axes[0].get_xticklabels()]
+    assert ticks[-1] == "1e11"
     assert panel.figure.axes[0].get_title() == "Your CNN: layers with parameters"
     panel.controls["spec"].value = "L10 C4"
     assert panel.figure.axes == [] and "cannot build" in panel.summary.value
