@@ -3,7 +3,10 @@
 Training a 56-layer net takes seconds, far too long for a slider, so the panel works on
 runs trained beforehand
 (:func:`dlcourse.chapters.resnets_transfer.residual.degradation_experiment`), one plain and one
-residual run per depth; an update only looks the depth up and redraws.
+residual run per depth; an update only looks the depth up.  The axes are drawn once; an
+update sets the curves, the legends' names, the limits and ticks and the gradient plot's
+title in place (:func:`~dlcourse.chapters.resnets_transfer.plots.set_depth_losses`,
+:func:`~dlcourse.chapters.resnets_transfer.plots.set_gradient_norms`).
 
 Examples
 --------
@@ -22,7 +25,12 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from dlcourse.chapters.resnets_transfer.plots import plot_depth_losses, plot_gradient_norms
+from dlcourse.chapters.resnets_transfer.plots import (
+    plot_depth_losses,
+    plot_gradient_norms,
+    set_depth_losses,
+    set_gradient_norms,
+)
 from dlcourse.ui.panel import Panel
 
 __all__ = ["depth_comparison", "depth_panel"]
@@ -53,15 +61,29 @@ def depth_comparison(runs: dict, depth: int, when: str = "init") -> dict:
 
 
 def _draw(fig, result):
+    """Both axes once; the changing artists, in the order a full draw has them."""
     fig.subplotpars.update(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
     loss_ax, grad_ax = fig.subplots(1, 2)
     plot_depth_losses(loss_ax, result["runs"])
     plot_gradient_norms(grad_ax, result["runs"], when=result["when"])
+    return {"loss": [*loss_ax.lines, loss_ax.yaxis, loss_ax.get_legend()],
+            "grad": [*grad_ax.lines, grad_ax.xaxis, grad_ax.yaxis, grad_ax.title,
+                     grad_ax.get_legend()]}
+
+
+def _update(artists, result):
+    set_depth_losses(artists["loss"][0].axes, result["runs"])
+    set_gradient_norms(artists["grad"][0].axes, result["runs"], when=result["when"])
     parts = [f"<b>{result['runs'][kind].name}</b>: final loss {s['final_loss']:.3f}, "
              f"test accuracy {s['test_accuracy']:.1%}, "
              f"first/last layer gradient {s['first_to_last']:.2g}"
              for kind, s in result["summary"].items()]
     return "; ".join(parts)
+
+
+def _steps(result) -> tuple[int, ...]:
+    """What the static picture depends on: the loss plot's steps (its x axis)."""
+    return tuple(len(run.step_losses) for run in result["runs"].values())
 
 
 def depth_panel(runs: dict, depth: int | None = None, when: str = "init") -> Panel:
@@ -77,4 +99,4 @@ def depth_panel(runs: dict, depth: int | None = None, when: str = "init") -> Pan
         "when": widgets.Dropdown(options=WHEN, value=when, description="gradients"),
     }
     return Panel(lambda depth, when: depth_comparison(runs, depth, when), _draw, controls,
-                 figsize=(8.0, 3.0), dpi=72, axes_layout="fixed")
+                 update=_update, key=_steps, figsize=(8.0, 3.0), dpi=72, axes_layout="fixed")
