@@ -6,7 +6,11 @@ import torch
 from matplotlib.figure import Figure
 
 from dlcourse.chapters.resnets_transfer import residual
-from dlcourse.chapters.resnets_transfer.panels import depth_comparison, depth_panel
+from dlcourse.chapters.resnets_transfer.panels import (
+    depth_comparison,
+    depth_panel,
+    shared_limits,
+)
 from dlcourse.chapters.resnets_transfer.plots import plot_degradation, plot_transfer, smooth
 from dlcourse.chapters.resnets_transfer.transfer import TransferResult
 from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
@@ -59,6 +63,18 @@ def test_depth_panel_updated_in_place_shows_what_a_fresh_panel_shows(runs):
     np.testing.assert_allclose(grad_ax.lines[0].get_ydata(), runs[8]["plain"].grad_norms_init)
     np.testing.assert_allclose(loss_ax.lines[1].get_ydata(),
                                smooth(runs[8]["residual"].step_losses))
+    top, (low, high) = shared_limits(runs)          # the y axes stay while the slider moves
+    assert loss_ax.get_ylim() == pytest.approx((0, top))
+    assert grad_ax.get_ylim() == pytest.approx((10.0 ** low, 10.0 ** high))
+
+
+def test_shared_limits_fit_every_run_and_moment(runs):
+    top, (low, high) = shared_limits(runs)
+    every = [run for pair in runs.values() for run in pair.values()]
+    assert max(smooth(run.step_losses).max() for run in every) < top
+    norms = np.concatenate([np.r_[r.grad_norms_init, r.grad_norms_trained] for r in every])
+    assert 10.0 ** low <= norms.min() and norms.max() <= 10.0 ** high
+    assert 10.0 ** (low + 1) > norms.min() and norms.max() > 10.0 ** (high - 1)  # no spare
 
 
 def test_smooth_is_a_running_mean():
