@@ -20,8 +20,9 @@ from matplotlib.patches import Patch, Rectangle
 from dlcourse.backend import to_numpy
 from dlcourse.data import SEGMENTATION_CLASSES
 
-__all__ = ["CLASS_COLORS", "mask_overlay", "plot_grid", "plot_metric_cases", "plot_scatter_add",
-           "plot_segmentations", "plot_stamps", "plot_training", "plot_upsamplings"]
+__all__ = ["CLASS_COLORS", "draw_scatter_add", "mask_overlay", "plot_grid", "plot_metric_cases",
+           "plot_scatter_add", "plot_segmentations", "plot_stamps", "plot_training",
+           "plot_upsamplings"]
 
 CLASS_COLORS = ("black", "tab:orange", "tab:cyan", "tab:pink")
 """Colour of background, circle, square and triangle in every mask of the chapter."""
@@ -110,9 +111,20 @@ def plot_scatter_add(fig, result):
     """
     ax = fig.add_subplot()
     ax.set_axis_off()
+    draw_scatter_add(ax, result)
+    return fig
+
+
+def draw_scatter_add(ax, result):
+    """Draw :func:`plot_scatter_add`'s picture into ``ax`` (an axes without axis), first
+    removing what it shows: a panel redraws it so, without clearing and rebuilding the axes.
+    """
+    for artist in [*ax.images, *ax.texts, *ax.patches]:
+        artist.remove()
     if result["error"]:
+        ax.set(xlim=(0, 1), ylim=(0, 1), aspect="auto")
         ax.text(0.5, 0.5, result["error"], ha="center", va="center", wrap=True, color="red")
-        return fig
+        return ax
     x, w, canvas, output = result["x"], result["w"], result["canvas"], result["output"]
     grids = ((x, "input I", "Greens"), (w, "kernel K", "Greys"),
              (canvas, f"scatter-add {canvas.shape[0]}×{canvas.shape[1]}", "Blues"),
@@ -134,13 +146,13 @@ def plot_scatter_add(fig, result):
     ax.add_patch(Rectangle((canvas_left + crop_left - 0.5, top - 0.5), size, size, fill=False,
                            ec="red", lw=2.5, ls="--"))
     ax.set(xlim=(-0.7, left - 1.3), ylim=(canvas.shape[0], -2.0), aspect="equal")
-    return fig
+    return ax
 
 
 def _number_size(ax, *, width, height, digits):
     """Font size (points) of the numbers in cells of a picture ``width x height`` cells big
     that fills ``ax`` (aspect equal); None when a cell is too small for them."""
-    box = ax.get_position()
+    box = ax.get_position(original=True)     # not as the last draw fitted it to an aspect
     inches = min(box.width * ax.figure.get_figwidth() / width,
                  box.height * ax.figure.get_figheight() / height)    # one cell's side
     size = min(12.0, 0.45 * 72 * inches, 72 * inches / (0.7 * digits))
