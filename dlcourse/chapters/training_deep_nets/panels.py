@@ -69,8 +69,10 @@ def _draw(fig, result):
     """The three axes once; the heatmaps, the curves, the ticks and the legend change."""
     fig.subplotpars.update(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.45)
     plot_signal(fig, result["stats"])
-    std_ax = fig.axes[2]
-    return {"images": [ax.images[0] for ax in fig.axes[:2]], "curves": list(std_ax.lines),
+    heatmaps, std_ax = fig.axes[:2], fig.axes[2]
+    return {"images": [ax.images[0] for ax in heatmaps],   # then their frames over them
+            "frames": [spine for ax in heatmaps for spine in ax.spines.values()],
+            "curves": list(std_ax.lines),
             "axes": [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)],
             "legend": std_ax.get_legend()}    # last: drawn over the curves
 
