@@ -1,7 +1,11 @@
 """Chapter 06 panels: explore an architecture layer by layer; design and count your own CNN.
 
 Both wire a plain, tested compute function (:func:`architecture_profile`,
-:func:`design_counts`) to a drawing function of :mod:`dlcourse.chapters.architectures.plots`.
+:func:`design_counts`) to :func:`dlcourse.chapters.architectures.plots.plot_layer_profile`,
+which draws the axes, labels, decades and legend once; an update only sets the bars, the
+layer names and the title (:func:`~dlcourse.chapters.architectures.plots.set_layer_profile`).
+The count axis is the same for every architecture (up to 1e10, VGG-16's MACs), which also
+makes them comparable; a design that needs more decades redraws the figure.
 
 Examples
 --------
@@ -17,7 +21,11 @@ import html
 
 import ipywidgets as widgets
 
-from dlcourse.chapters.architectures.plots import plot_layer_profile
+from dlcourse.chapters.architectures.plots import (
+    plot_layer_profile,
+    set_layer_profile,
+    top_decade,
+)
 from dlcourse.chapters.architectures.tables import (
     ARCHITECTURES,
     DESIGN_64,
@@ -46,9 +54,48 @@ def architecture_profile(name="AlexNet", group=True) -> dict:
             "input_shape": s.input_shape}
 
 
+# the count axis of both panels ends at 1e10 (VGG-16's MACs) or the decade a design needs
+TOP_DECADE = 10
+
+
+def _bars(result) -> tuple[list[str], list[int], list[int], str]:
+    """Names, parameters and MACs of the bars of an architecture profile, and the title."""
+    return (result["names"], result["layer_params"], result["layer_macs"],
+            f"{result['name']}: parameters and MACs per layer")
+
+
+def _design_bars(result) -> tuple[list[str], list[int], list[int], str]:
+    """The bars of a design: its layers with parameters."""
+    weighted = [r for r in result["rows"] if r.params]
+    names = [f"{i}: {r.layer} → {r.output_shape}" for i, r in enumerate(weighted)]
+    return (names, [r.params for r in weighted], [r.macs for r in weighted],
+            "Your CNN: layers with parameters")
+
+
+def _top(bars) -> int:
+    """Where the count axis ends (the static part of the picture depends on it)."""
+    _, params, macs, _ = bars
+    return max(TOP_DECADE, top_decade(params, macs))
+
+
+def _draw_bars(fig, bars):
+    """Axes, labels, decades and legend once; the changing artists, in the order a full
+    draw has them."""
+    ax = plot_layer_profile(fig, [], [], [], top=_top(bars))
+    return [*ax.collections, ax.yaxis, ax.spines["left"], ax.title, ax.get_legend()]
+
+
+def _set_bars(artists, bars) -> None:
+    names, params, macs, title = bars
+    set_layer_profile(artists[0].axes, names, params, macs, title=title, top=_top(bars))
+
+
 def _draw_profile(fig, result):
-    plot_layer_profile(fig, result["names"], result["layer_params"], result["layer_macs"],
-                       title=f"{result['name']}: parameters and MACs per layer")
+    return _draw_bars(fig, _bars(result))
+
+
+def _update_profile(artists, result):
+    _set_bars(artists, _bars(result))
     arch = ARCHITECTURES[result["name"]]
     published = ("" if arch.published_params is None else
                  f" (torchvision: {arch.published_params:,} and {arch.published_gflops} G)")
@@ -65,7 +112,8 @@ def architecture_panel(name="AlexNet", group=True) -> Panel:
                                  description="architecture"),
         "group": widgets.Checkbox(value=group, description="group blocks (Inception, stages)"),
     }
-    return Panel(architecture_profile, _draw_profile, controls, figsize=(8.0, 4.2), dpi=72,
+    return Panel(architecture_profile, _draw_profile, controls, update=_update_profile,
+                 key=lambda result: _top(_bars(result)), figsize=(8.0, 4.2), dpi=72,
                  axes_layout="fixed")  # plot_layer_profile sets margins for its long names
 
 
@@ -89,15 +137,22 @@ def design_counts(spec=DESIGN_64, size=64, channels=3) -> dict:
 
 
 def _draw_design(fig, result):
+    """Nothing for a design that cannot be built; else as :func:`_draw_profile`."""
+    return [] if result["error"] else _draw_bars(fig, _design_bars(result))
+
+
+def _update_design(artists, result):
     if result["error"]:
         return f"<b style='color:#b00'>cannot build this design:</b> {html.escape(result['error'])}"
-    weighted = [r for r in result["rows"] if r.params]
-    names = [f"{i}: {r.layer} → {r.output_shape}" for i, r in enumerate(weighted)]
-    plot_layer_profile(fig, names, [r.params for r in weighted], [r.macs for r in weighted],
-                       title="Your CNN: layers with parameters")
+    _set_bars(artists, _design_bars(result))
     out = result["rows"][-1].output_shape
     return (f"{len(result['rows'])} layers, output {out}: <b>{result['params']:,} parameters</b>,"
             f" {result['macs']:,} multiply-adds per image")
+
+
+def _design_key(result):
+    """What the static picture shows: nothing (an error), or the count axis."""
+    return None if result["error"] else _top(_design_bars(result))
 
 
 def design_panel(spec=DESIGN_64, size=64, channels=3) -> Panel:
@@ -113,5 +168,6 @@ def design_panel(spec=DESIGN_64, size=64, channels=3) -> Panel:
                                  description="image side"),
         "channels": widgets.Dropdown(options=[1, 3], value=channels, description="channels"),
     }
-    return Panel(design_counts, _draw_design, controls, figsize=(8.0, 4.2), dpi=72,
+    return Panel(design_counts, _draw_design, controls, update=_update_design,
+                 key=_design_key, figsize=(8.0, 4.2), dpi=72,
                  axes_layout="fixed")  # plot_layer_profile sets margins for its long names

@@ -7,6 +7,7 @@ numbers come from :mod:`dlcourse.chapters.architectures.tables` and :mod:`dlcour
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import FancyBboxPatch
 
 from dlcourse.backend import to_numpy
@@ -14,34 +15,60 @@ from dlcourse.chapters.architectures.tables import ILSVRC, architecture_summary
 from dlcourse.ui.images import show_images
 
 __all__ = ["plot_cams", "plot_comparison", "plot_feature_maps", "plot_filters", "plot_ilsvrc",
-           "plot_inception", "plot_layer_profile", "plot_overview", "plot_training_comparison"]
+           "plot_inception", "plot_layer_profile", "plot_overview", "plot_training_comparison",
+           "set_layer_profile", "top_decade"]
 
 
-def plot_layer_profile(fig, names, params, macs, *, title=""):
+def plot_layer_profile(fig, names, params, macs, *, title="", top=None):
     """Parameters and MACs per (grouped) layer as paired horizontal bars on a log axis.
 
     The bars show ``log10`` of each count on a linear axis labelled in powers of ten (the
-    same picture as a log scale, but several times faster to redraw in a panel).
+    same picture as a log scale, but several times faster to redraw in a panel), up to
+    ``1e{top}`` (by default the decade of the largest count).  Each colour's bars are one
+    collection, whose rectangles :func:`set_layer_profile` replaces.
     """
     fig.subplotpars.update(left=0.24, right=0.97, bottom=0.13, top=0.9)  # room for the names
     ax = fig.add_subplot()
-    y = np.arange(len(names))
-    top = 1
-    for offset, values, color, label in [(-0.2, params, "tab:blue", "parameters"),
-                                         (0.2, macs, "tab:orange", "multiply-adds (MACs)")]:
-        logs = np.log10(np.maximum(np.asarray(values, dtype=float), 1.0))
-        ax.barh(y + offset, logs, height=0.4, color=color, label=label)
-        top = max(top, int(np.ceil(logs.max())))
-    ax.set_xticks(range(top + 1), [f"1e{k}" for k in range(top + 1)])
-    ax.set_xlim(0, top + 0.2)
-    ax.set_yticks(y, names, fontsize="x-small" if len(names) > 20 else "small")
-    ax.invert_yaxis()
+    for color, label in [("tab:blue", "parameters"), ("tab:orange", "multiply-adds (MACs)")]:
+        ax.add_collection(PolyCollection([], facecolors=color, edgecolors="none",
+                                         label=label), autolim=False)
     ax.set_xlabel("count (log scale)")
     ax.set_ylabel("layer (first at the top)")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
+    set_layer_profile(ax, names, params, macs, title=title, top=top)
+    return ax
+
+
+def set_layer_profile(ax, names, params, macs, *, title="", top=None):
+    """Show other layers on an axes drawn by :func:`plot_layer_profile`: the bars, the
+    names, the title and (unless ``top`` fixes the axis at ``1e{top}``) the decades follow
+    them.  In place, for a panel."""
+    y = np.arange(len(names))
+    for bars, offset, values in zip(ax.collections, (-0.2, 0.2), (params, macs), strict=True):
+        logs = np.log10(np.maximum(np.asarray(values, dtype=float), 1.0))
+        low, high = y + offset - 0.2, y + offset + 0.2          # bars 0.4 high
+        bars.set_verts(np.stack([np.column_stack([np.zeros_like(logs), low]),
+                                 np.column_stack([np.zeros_like(logs), high]),
+                                 np.column_stack([logs, high]),
+                                 np.column_stack([logs, low])], axis=1))
+    top = top_decade(params, macs) if top is None else top
+    ax.set_xticks(range(top + 1), [f"1e{k}" for k in range(top + 1)])
+    ax.set_xlim(0, top + 0.2)
+    ax.set_yticks(y, names, fontsize="x-small" if len(names) > 20 else "small")
+    ax.set_ylim(max(len(names), 1) - 0.5, -0.5)               # the first layer at the top
     ax.set_title(title or "Where the parameters and the computation are")
     return ax
+
+
+def top_decade(*counts) -> int:
+    """The power of ten at or above the largest of ``counts`` (sequences), at least 1.
+
+    >>> top_decade([5, 99], [1000]), top_decade([])
+    (3, 1)
+    """
+    largest = max((max(c, default=1) for c in counts), default=1)
+    return max(1, int(np.ceil(np.log10(max(largest, 1)))))
 
 
 def plot_overview(ax, rows):

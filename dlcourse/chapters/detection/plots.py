@@ -10,8 +10,8 @@ import matplotlib
 import numpy as np
 from matplotlib.patches import Rectangle
 
-__all__ = ["draw_boxes", "plot_anchors", "plot_detections", "plot_grid", "plot_iou", "plot_nms",
-           "plot_roi_pool", "plot_sliding_cost", "plot_training"]
+__all__ = ["draw_boxes", "nms_artists", "plot_anchors", "plot_detections", "plot_grid", "plot_iou",
+           "plot_nms", "plot_roi_pool", "plot_sliding_cost", "plot_training", "set_nms"]
 
 CLASS_COLOURS = ("tab:orange", "tab:cyan", "tab:pink")   # circle, square, triangle
 
@@ -47,29 +47,59 @@ def plot_iou(ax, box_a, box_b, iou):
 
 
 def plot_nms(fig, result):
-    """Left: every candidate, coloured by score; right: what NMS keeps (panel drawing)."""
+    """Left: every candidate, coloured by score; right: what NMS keeps (panel drawing).
+
+    Every candidate gets its "dropped" outline (left, dotted grey), its "suppressed"
+    outline (right, dashed red) and its "kept" outline and label (right, green), shown or
+    hidden by :func:`set_nms`: another threshold changes only what is visible and the titles.
+    """
     boxes, scores = result["boxes"], result["scores"]
     ax_all, ax_kept = fig.subplots(1, 2, sharex=True, sharey=True)
     cmap = matplotlib.colormaps["viridis"]
-    colours = [cmap(s) for s in scores]
-    draw_boxes(ax_all, boxes, color=colours, linewidth=1.2)
-    draw_boxes(ax_all, boxes[result["dropped"]], color="0.6", linestyle=":")
+    draw_boxes(ax_all, boxes, color=[cmap(s) for s in scores], linewidth=1.2)
+    draw_boxes(ax_all, boxes, color="0.6", linestyle=":")
     draw_boxes(ax_kept, result["objects"], color="0.6", linewidth=4, alpha=0.5)
-    draw_boxes(ax_kept, boxes[result["suppressed"]], color="tab:red", linestyle="--",
-               linewidth=1)
-    kept = result["kept"]
-    draw_boxes(ax_kept, boxes[kept], color="tab:green", linewidth=2,
-               labels=[f"#{i} {scores[i]:.2f}" for i in kept])
-    ax_all.set_title(f"{len(boxes)} candidates, colour = score\n"
-                     f"dotted: score below {result['score_threshold']:.2f}", fontsize=9)
-    ax_kept.set_title(f"NMS at IoU {result['iou_threshold']:.2f}: kept {len(kept)} (green)\n"
-                      f"suppressed {len(result['suppressed'])} (red dashed); grey = truth",
-                      fontsize=9)
+    draw_boxes(ax_kept, boxes, color="tab:red", linestyle="--", linewidth=1)
+    draw_boxes(ax_kept, boxes, color="tab:green", linewidth=2,
+               labels=[f"#{i} {score:.2f}" for i, score in enumerate(scores)])
     for ax in (ax_all, ax_kept):
         ax.set(xlim=(0, 160), ylim=(100, 0), aspect="equal", xlabel="x (pixels)",
                xticks=range(0, 161, 40), yticks=range(0, 101, 50))
+        ax.title.set_fontsize(9)
     ax_all.set_ylabel("y (pixels)")
+    set_nms(fig, result)
     return fig
+
+
+def nms_artists(fig) -> dict:
+    """The artists of a :func:`plot_nms` figure that thresholds change: per candidate its
+    ``dropped``, ``suppressed`` and ``kept`` outlines and its ``label``, and the ``titles``."""
+    ax_all, ax_kept = fig.axes
+    n = len(ax_all.patches) // 2
+    return {"dropped": list(ax_all.patches)[n:], "suppressed": list(ax_kept.patches)[-2 * n:-n],
+            "kept": list(ax_kept.patches)[-n:], "labels": list(ax_kept.texts),
+            "titles": [ax_all.title, ax_kept.title]}
+
+
+def set_nms(fig, result) -> None:
+    """Show ``result``'s split (another threshold on the same candidates) in a figure drawn
+    by :func:`plot_nms`: which outlines are visible, and the titles."""
+    artists = nms_artists(fig)
+    n = len(result["boxes"])
+    for name, chosen in (("dropped", result["dropped"]), ("suppressed", result["suppressed"])):
+        shown = np.isin(np.arange(n), chosen)
+        for patch, visible in zip(artists[name], shown, strict=True):
+            patch.set_visible(visible)
+    kept = np.isin(np.arange(n), result["kept"])
+    for patch, label, visible in zip(artists["kept"], artists["labels"], kept, strict=True):
+        patch.set_visible(visible)
+        label.set_visible(visible)
+    title_all, title_kept = artists["titles"]
+    title_all.set_text(f"{n} candidates, colour = score\n"
+                       f"dotted: score below {result['score_threshold']:.2f}")
+    title_kept.set_text(f"NMS at IoU {result['iou_threshold']:.2f}: kept "
+                        f"{len(result['kept'])} (green)\nsuppressed "
+                        f"{len(result['suppressed'])} (red dashed); grey = truth")
 
 
 def plot_grid(ax, example, *, names=None):

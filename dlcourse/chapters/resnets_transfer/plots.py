@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 __all__ = ["plot_degradation", "plot_depth_losses", "plot_gradient_norms", "plot_transfer",
-           "smooth"]
+           "set_depth_losses", "set_gradient_norms", "smooth", "whole_decades"]
 
 KIND_STYLE = {"plain": {"color": "tab:red"}, "residual": {"color": "tab:blue"}}
 
@@ -42,35 +42,81 @@ def _spread(ys, gap: float) -> list[float]:
     return out
 
 
-def plot_depth_losses(ax, runs: dict, *, window: int = 5):
-    """Training loss per step (smoothed) of the plain and residual run of one depth."""
+def plot_depth_losses(ax, runs: dict, *, window: int = 5, top: float | None = None):
+    """Training loss per step (smoothed) of the plain and residual run of one depth, from
+    0 to ``top`` (by default a little above the highest loss)."""
     for kind, run in runs.items():
-        steps = np.arange(1, len(run.step_losses) + 1)
-        ax.plot(steps, smooth(run.step_losses, window), label=run.name, **KIND_STYLE[kind])
+        ax.plot([], [], label=run.name, **KIND_STYLE[kind])
     ax.set(xlabel="training step (minibatch of 64)", ylabel="training loss (cross-entropy)",
-           title="Training loss", ylim=(0, None))
+           title="Training loss")
     ax.legend(loc="upper right")
+    set_depth_losses(ax, runs, window=window, top=top)
     return ax
 
 
-def plot_gradient_norms(ax, runs: dict, *, when: str = "init"):
-    """Gradient norm of every main-path convolution, input (left) to output (right), log y."""
-    every = []
+def set_depth_losses(ax, runs: dict, *, window: int = 5, top: float | None = None):
+    """Show other runs on an axes drawn by :func:`plot_depth_losses` (in place, for a
+    panel): the curves, their names in the legend and the limits follow them."""
+    for line, run in zip(ax.lines, runs.values(), strict=True):
+        line.set_data(np.arange(1, len(run.step_losses) + 1), smooth(run.step_losses, window))
+    _name_lines(ax, runs)
+    ax.relim()
+    ax.set_autoscale_on(True)
+    ax.autoscale_view()
+    ax.set_ylim(0, top)
+    return ax
+
+
+def _name_lines(ax, runs: dict) -> None:
+    """Label the lines of ``ax`` with the runs' names, in the legend too."""
+    for line, text, run in zip(ax.lines, ax.get_legend().get_texts(), runs.values(),
+                               strict=True):
+        line.set_label(run.name)
+        text.set_text(run.name)
+
+
+def plot_gradient_norms(ax, runs: dict, *, when: str = "init", decades=None):
+    """Gradient norm of every main-path convolution, input (left) to output (right), log y
+    from ``10**low`` to ``10**high`` for ``decades=(low, high)`` (by default the whole
+    decades around the norms, :func:`whole_decades`)."""
     for kind, run in runs.items():
-        norms = run.grad_norms_init if when == "init" else run.grad_norms_trained
-        ax.semilogy(np.arange(1, len(norms) + 1), norms, label=run.name,
-                    **KIND_STYLE[kind])
-        every.extend(norms)
-    low, high = np.log10([min(every), max(every)])
-    low, high = np.floor(low), max(np.ceil(high), np.floor(low) + 1)
-    ax.set_ylim(10.0 ** low, 10.0 ** high)        # whole decades, so both ends are labelled
+        ax.semilogy([], [], label=run.name, **KIND_STYLE[kind])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))   # no mathtext: faster
     ax.yaxis.set_minor_formatter(NullFormatter())
-    moment = "at initialisation" if when == "init" else "after training"
-    ax.set(xlabel="convolution (1 = nearest the input)", ylabel="‖∂L/∂W‖",
-           title=f"Gradient norm per layer, {moment}")
+    ax.set(xlabel="convolution (1 = nearest the input)", ylabel="‖∂L/∂W‖")
     ax.legend(loc="best")
+    set_gradient_norms(ax, runs, when=when, decades=decades)
     return ax
+
+
+def set_gradient_norms(ax, runs: dict, *, when: str = "init", decades=None):
+    """Show other runs, or the other moment, on an axes drawn by :func:`plot_gradient_norms`
+    (in place, for a panel): curves, legend names, limits and title follow them."""
+    every = []
+    for line, run in zip(ax.lines, runs.values(), strict=True):
+        norms = run.grad_norms_init if when == "init" else run.grad_norms_trained
+        line.set_data(np.arange(1, len(norms) + 1), norms)
+        every.extend(norms)
+    _name_lines(ax, runs)
+    ax.relim()
+    ax.set_autoscalex_on(True)
+    ax.autoscale_view(scaley=False)
+    low, high = whole_decades(every) if decades is None else decades
+    ax.set_ylim(10.0 ** low, 10.0 ** high)        # whole decades, so both ends are labelled
+    moment = "at initialisation" if when == "init" else "after training"
+    ax.set_title(f"Gradient norm per layer, {moment}")
+    return ax
+
+
+def whole_decades(values) -> tuple[int, int]:
+    """The powers of ten ``(low, high)`` around positive ``values``, at least one apart.
+
+    >>> whole_decades([0.03, 0.5]), whole_decades([2.0, 3.0])
+    ((-2, 0), (0, 1))
+    """
+    low, high = np.log10([min(values), max(values)])
+    low = int(np.floor(low))
+    return low, max(int(np.ceil(high)), low + 1)
 
 
 def plot_degradation(fig, experiment: dict):

@@ -42,8 +42,10 @@ def feedback_html(result: PracticeResult) -> str:
             f"{html.escape(feedback.solution)}</pre></details>")
 
 
-def _draw(fig, result: PracticeResult) -> str:
-    """Draw the problem's matrices (pooling, transposed conv) as annotated grids."""
+def _draw(fig, result: PracticeResult) -> list:
+    """Draw the problem's matrices (pooling, transposed conv) as annotated grids; nothing in
+    the figure changes until the problem does (an answer only changes the text below)."""
+    fig.subplotpars.update(left=0.02, right=0.98, bottom=0.02, top=0.86, wspace=0.1)
     problem = result.problem
     data = problem.data
     matrices = [(name, data[name]) for name in ("x", "w") if isinstance(data.get(name),
@@ -60,7 +62,12 @@ def _draw(fig, result: PracticeResult) -> str:
             ax.text(c, r, f"{v:g}", ha="center", va="center")
         ax.set_xticks([]), ax.set_yticks([])
         ax.set_title({"x": "input", "w": "kernel"}[name])
-    return feedback_html(result)
+    return []
+
+
+def _problem(result: PracticeResult) -> tuple[str, int]:
+    """What the figure shows: the problem, by kind and seed."""
+    return result.problem.kind, result.problem.seed
 
 
 def practice_panel(kind: str = "conv_size", seed: int = 0) -> Panel:
@@ -77,7 +84,9 @@ def practice_panel(kind: str = "conv_size", seed: int = 0) -> Panel:
                 "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6,
                                                description="seed"),
                 "answer": answer}
-    panel = Panel(practice_step, _draw, controls, figsize=(5.0, 2.0), dpi=72)
+    panel = Panel(practice_step, _draw, controls, update=lambda _, result: feedback_html(result),
+                  key=_problem, figsize=(5.0, 2.0), dpi=72,
+                  axes_layout="fixed")  # the same room for every problem's grids
 
     def new_problem(_change):
         answer.value = ""  # a control change: the panel updates itself

@@ -1,7 +1,10 @@
 """Chapter 09 panel: a transposed convolution's stride, padding and kernel, stamp by stamp.
 
 The compute is :func:`dlcourse.chapters.segmentation.upsampling.transposed_conv_explorer`; the
-drawing is :func:`dlcourse.chapters.segmentation.plots.plot_scatter_add`.
+drawing is :func:`dlcourse.chapters.segmentation.plots.plot_scatter_add`'s.  Every setting
+changes the whole picture, but its one axes (without axis) is made once: an update redraws
+only its content (:func:`~dlcourse.chapters.segmentation.plots.draw_scatter_add`) over the
+empty figure.
 
 Examples
 --------
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from dlcourse.chapters.segmentation.plots import plot_scatter_add
+from dlcourse.chapters.segmentation.plots import draw_scatter_add
 from dlcourse.chapters.segmentation.upsampling import KERNELS, transposed_conv_explorer
 from dlcourse.ui.panel import Panel
 
@@ -25,8 +28,15 @@ __all__ = ["transposed_conv_panel"]
 
 
 def _draw(fig, result):
+    """The empty axes once: it is what changes."""
     fig.subplotpars.update(left=0.01, right=0.99, bottom=0.01, top=0.99)
-    plot_scatter_add(fig, result)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    return ax
+
+
+def _update(ax, result):
+    draw_scatter_add(ax, result)
     if result["error"]:
         return f"<b>not a valid layer</b>: {result['error']}"
     size = result["output"].shape[0]
@@ -55,5 +65,5 @@ def transposed_conv_panel(in_size=2, kernel_size=3, stride=2, padding=0, output_
         "output_padding": widgets.IntSlider(value=output_padding, min=0, max=2,
                                             description="output_padding"),
     }
-    return Panel(transposed_conv_explorer, _draw, controls, figsize=(9.0, 3.0), dpi=72,
-                 axes_layout="fixed")
+    return Panel(transposed_conv_explorer, _draw, controls, update=_update, figsize=(9.0, 3.0),
+                 dpi=72, axes_layout="fixed")

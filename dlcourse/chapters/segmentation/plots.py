@@ -20,8 +20,9 @@ from matplotlib.patches import Patch, Rectangle
 from dlcourse.backend import to_numpy
 from dlcourse.data import SEGMENTATION_CLASSES
 
-__all__ = ["CLASS_COLORS", "mask_overlay", "plot_grid", "plot_metric_cases", "plot_scatter_add",
-           "plot_segmentations", "plot_stamps", "plot_training", "plot_upsamplings"]
+__all__ = ["CLASS_COLORS", "draw_scatter_add", "mask_overlay", "plot_grid", "plot_metric_cases",
+           "plot_scatter_add", "plot_segmentations", "plot_stamps", "plot_training",
+           "plot_upsamplings"]
 
 CLASS_COLORS = ("black", "tab:orange", "tab:cyan", "tab:pink")
 """Colour of background, circle, square and triangle in every mask of the chapter."""
@@ -110,9 +111,23 @@ def plot_scatter_add(fig, result):
     """
     ax = fig.add_subplot()
     ax.set_axis_off()
+    draw_scatter_add(ax, result)
+    return fig
+
+
+def draw_scatter_add(ax, result):
+    """Draw :func:`plot_scatter_add`'s picture into ``ax`` (an axes without axis), in place
+    of what it shows: a panel redraws it so, without clearing and rebuilding the axes (the
+    numbers in the cells reuse the texts already there).
+    """
+    cells = _Cells(ax)
+    for artist in [*ax.images, *ax.patches, *(t for t in ax.texts if t.get_gid() != "cell")]:
+        artist.remove()
     if result["error"]:
+        cells.close()
+        ax.set(xlim=(0, 1), ylim=(0, 1), aspect="auto")
         ax.text(0.5, 0.5, result["error"], ha="center", va="center", wrap=True, color="red")
-        return fig
+        return ax
     x, w, canvas, output = result["x"], result["w"], result["canvas"], result["output"]
     grids = ((x, "input I", "Greens"), (w, "kernel K", "Greys"),
              (canvas, f"scatter-add {canvas.shape[0]}×{canvas.shape[1]}", "Blues"),
@@ -121,7 +136,7 @@ def plot_scatter_add(fig, result):
                             height=canvas.shape[0] + 2.0, digits=len(f"{canvas.max():g}"))
     left = 0.0
     for n, (a, title, cmap) in enumerate(grids):
-        _grid_at(ax, a, left, title, cmap, fontsize)
+        _grid_at(ax, a, left, title, cmap, fontsize, cells)
         if n == 2:
             canvas_left = left
         left += a.shape[1] + 1.5
@@ -134,22 +149,49 @@ def plot_scatter_add(fig, result):
     ax.add_patch(Rectangle((canvas_left + crop_left - 0.5, top - 0.5), size, size, fill=False,
                            ec="red", lw=2.5, ls="--"))
     ax.set(xlim=(-0.7, left - 1.3), ylim=(canvas.shape[0], -2.0), aspect="equal")
-    return fig
+    cells.close()
+    return ax
+
+
+class _Cells:
+    """Writes the numbers in the cells of ``ax``, reusing its number texts of an earlier
+    drawing (several times faster than making new ones); :meth:`close` removes the unused."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        self.spare = [t for t in ax.texts if t.get_gid() == "cell"][::-1]
+
+    def write(self, x, y, text, *, fontsize, color):
+        if not self.spare:
+            self.ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color,
+                         gid="cell")
+            return
+        cell = self.spare.pop()
+        cell.set_position((x, y))
+        cell.set_text(text)
+        cell.set_fontsize(fontsize)
+        cell.set_color(color)
+
+    def close(self):
+        for cell in self.spare:
+            cell.remove()
+        self.spare = []
 
 
 def _number_size(ax, *, width, height, digits):
     """Font size (points) of the numbers in cells of a picture ``width x height`` cells big
     that fills ``ax`` (aspect equal); None when a cell is too small for them."""
-    box = ax.get_position()
+    box = ax.get_position(original=True)     # not as the last draw fitted it to an aspect
     inches = min(box.width * ax.figure.get_figwidth() / width,
                  box.height * ax.figure.get_figheight() / height)    # one cell's side
     size = min(12.0, 0.45 * 72 * inches, 72 * inches / (0.7 * digits))
     return size if size >= 6 else None
 
 
-def _grid_at(ax, a, left, title, cmap, fontsize):
+def _grid_at(ax, a, left, title, cmap, fontsize, cells):
     """One matrix drawn with its top-left pixel centred at ``(left, 0)``, titled above;
-    ``fontsize`` (points) of the value in each cell, or None for no values."""
+    ``fontsize`` (points) of the value in each cell, or None for no values, written by
+    ``cells`` (:class:`_Cells`)."""
     a = to_numpy(a)
     h, w = a.shape
     low, high = min(0.0, a.min()), max(a.max(), 1e-9)
@@ -158,8 +200,8 @@ def _grid_at(ax, a, left, title, cmap, fontsize):
     ax.text(left + (w - 1) / 2, -0.8, title, ha="center", va="bottom")
     if fontsize:
         for (i, j), value in np.ndenumerate(a):
-            ax.text(left + j, i, f"{value:g}", ha="center", va="center", fontsize=fontsize,
-                    color="white" if value > (low + high) / 2 else "black")
+            cells.write(left + j, i, f"{value:g}", fontsize=fontsize,
+                        color="white" if value > (low + high) / 2 else "black")
 
 
 def plot_upsamplings(fig, image, results):

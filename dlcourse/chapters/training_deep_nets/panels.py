@@ -1,8 +1,11 @@
 """Chapter 07 panel: initialisation, activation and depth against per-layer signal statistics.
 
 The compute is :func:`signal_explorer` (a thin wrapper of
-:func:`dlcourse.chapters.training_deep_nets.signal_propagation.propagate`); the drawing is
-:func:`dlcourse.chapters.training_deep_nets.plots.plot_signal`.
+:func:`dlcourse.chapters.training_deep_nets.signal_propagation.propagate`), remembered per
+setting, so that going back to one is instant.  The figure is drawn once by
+:func:`dlcourse.chapters.training_deep_nets.plots.plot_signal`; an update only changes the
+heatmaps, the curves, the axes' limits and ticks and the legend
+(:func:`dlcourse.chapters.training_deep_nets.plots.set_signal`).
 
 Examples
 --------
@@ -14,9 +17,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as widgets
 
-from dlcourse.chapters.training_deep_nets.plots import plot_signal
+from dlcourse.chapters.training_deep_nets.plots import plot_signal, set_signal
 from dlcourse.chapters.training_deep_nets.signal_propagation import (
     ACTIVATION_CHOICES,
     INITS,
@@ -61,8 +66,19 @@ def signal_explorer(depth=10, activation="tanh", init="xavier", bias_init=0.0, *
 
 
 def _draw(fig, result):
+    """The three axes once; the heatmaps, the curves, the ticks and the legend change."""
     fig.subplotpars.update(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.45)
     plot_signal(fig, result["stats"])
+    heatmaps, std_ax = fig.axes[:2], fig.axes[2]
+    return {"images": [ax.images[0] for ax in heatmaps],   # then their frames over them
+            "frames": [spine for ax in heatmaps for spine in ax.spines.values()],
+            "curves": list(std_ax.lines),
+            "axes": [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)],
+            "legend": std_ax.get_legend()}    # last: drawn over the curves
+
+
+def _update(artists, result):
+    set_signal(artists["legend"].figure, result["stats"])
     stats = result["stats"]
     return (f"{result['depth']} layers, {result['activation']}, init {result['init']}: "
             f"last-layer activation std {stats.act_std[-1]:.3g}; gradient std: first layer "
@@ -81,4 +97,5 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
         "bias_init": widgets.FloatSlider(value=bias_init, min=0.0, max=0.5, step=0.05,
                                          description="bias init"),
     }
-    return Panel(signal_explorer, _draw, controls, figsize=(9.5, 3.0), dpi=72, axes_layout="fixed")
+    return Panel(functools.lru_cache(maxsize=64)(signal_explorer), _draw, controls,
+                 update=_update, figsize=(9.5, 3.0), dpi=72, axes_layout="fixed")

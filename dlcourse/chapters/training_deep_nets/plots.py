@@ -14,7 +14,13 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogFormatterSciNotation,
+    LogLocator,
+    MaxNLocator,
+    NullLocator,
+)
 
 from dlcourse.backend import to_numpy
 from dlcourse.ui.images import show_images
@@ -30,6 +36,9 @@ __all__ = [
     "plot_signal",
     "plot_std_per_layer",
     "plot_weight_histograms",
+    "set_layer_heatmap",
+    "set_signal",
+    "set_std_per_layer",
 ]
 
 
@@ -51,31 +60,65 @@ def layer_histograms(values, *, bins: int = 41) -> tuple[np.ndarray, float]:
 
 def plot_layer_heatmap(ax, values, *, title: str, ylabel: str):
     """Per-layer histograms side by side: column = layer, colour = share of values in a bin."""
-    density, limit = layer_histograms(values)
-    layers = len(values)
-    ax.imshow(density, origin="lower", aspect="auto", cmap="magma",
-              extent=(0.5, layers + 0.5, -limit, limit), vmin=0, vmax=density.max() or 1,
-              interpolation="nearest")  # one block per bin: exact, and quick to draw
+    image = ax.imshow(np.zeros((1, 1)), origin="lower", aspect="auto", cmap="magma",
+                      interpolation="nearest")  # one block per bin: exact, and quick to draw
+    set_layer_heatmap(image, values)
     ax.set(title=title, xlabel="layer", ylabel=ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))     # layers: whole numbers
     return ax
+
+
+def set_layer_heatmap(image, values) -> None:
+    """Show the histograms of ``values`` (one array per layer) in the heatmap ``image``.
+
+    Sets the data, the colour range and the extent (layer ``1..L`` across, the shared value
+    range ``[-a, a]`` up), and with them the axes limits; what :func:`plot_layer_heatmap`
+    draws, for a panel that updates its picture in place.
+    """
+    density, limit = layer_histograms(values)
+    image.set_data(density)
+    image.set_clim(0, density.max() or 1)
+    image.set_extent((0.5, len(values) + 0.5, -limit, limit))
 
 
 def plot_std_per_layer(ax, curves: dict, *, title: str = "spread per layer",
                        ylabel: str = "standard deviation"):
     """Log-scale standard deviation per layer, one line per ``label: stds``."""
     for label, stds in curves.items():
-        stds = np.maximum(np.asarray(stds, dtype=np.float64), 1e-30)   # zero-init: log floor
-        ax.semilogy(np.arange(1, len(stds) + 1), stds, marker="o", ms=3, label=label)
+        ax.semilogy(*_std_points(stds), marker="o", ms=3, label=label)
     ax.set(title=title, xlabel="layer", ylabel=ylabel)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    low, high = ax.get_ylim()
-    if high / low < 100:             # two decades or less: label 1, 2 and 5 of each, plainly
-        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.yaxis.set_minor_locator(NullLocator())   # no minor ticks: clearer, and faster to draw
+    _std_ticks(ax)
     ax.legend(fontsize="small")
     return ax
+
+
+def set_std_per_layer(ax, curves) -> None:
+    """Show new ``curves`` (stds, in the order of the lines) on an axes drawn by
+    :func:`plot_std_per_layer`: the lines' data, the limits and the ticks follow them."""
+    for line, stds in zip(ax.lines, curves, strict=True):
+        line.set_data(*_std_points(stds))
+    ax.relim()
+    ax.autoscale_view()
+    _std_ticks(ax)
+
+
+def _std_points(stds) -> tuple[np.ndarray, np.ndarray]:
+    """Layers ``1..L`` and the stds, floored for the log axis (zero init gives zeros)."""
+    stds = np.maximum(np.asarray(stds, dtype=np.float64), 1e-30)
+    return np.arange(1, len(stds) + 1), stds
+
+
+def _std_ticks(ax) -> None:
+    """Ticks of the log axis: over two decades or less, label 1, 2 and 5 of each, plainly."""
+    low, high = ax.get_ylim()
+    if high / low < 100:
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    else:
+        ax.yaxis.set_major_locator(LogLocator())
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    ax.yaxis.set_minor_locator(NullLocator())   # no minor ticks: clearer, and faster to draw
 
 
 def plot_signal(fig, stats, *, title: str = ""):
@@ -88,6 +131,14 @@ def plot_signal(fig, stats, *, title: str = ""):
     if title:
         fig.suptitle(title)
     return fig
+
+
+def set_signal(fig, stats) -> None:
+    """Show other statistics in a figure drawn by :func:`plot_signal`, in place."""
+    act_ax, grad_ax, std_ax = fig.axes[:3]
+    set_layer_heatmap(act_ax.images[0], stats.activations)
+    set_layer_heatmap(grad_ax.images[0], stats.gradients)
+    set_std_per_layer(std_ax, (stats.act_std, stats.grad_std))
 
 
 def plot_history(ax, history, *, title: str = "learning curves"):

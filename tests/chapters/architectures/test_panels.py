@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from dlcourse.chapters.architectures import plots as viz
@@ -15,6 +16,7 @@ from dlcourse.chapters.architectures.panels import (
 )
 from dlcourse.zoo import cam
 from dlcourse.zoo.recipes import train_digits_cnn
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 torch.set_num_threads(1)
 
@@ -38,6 +40,16 @@ def test_architecture_panel_redraws_for_another_architecture_and_grouping():
     assert panel.image.value != image and panel.summary.value != summary
     panel.controls["group"].value = False
     assert len(panel.result["names"]) == 58 and panel.last_update_ms > 0
+    ax = panel.figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == panel.result["names"]
+    assert ax.get_title() == "GoogLeNet: parameters and MACs per layer"
+
+
+def test_architecture_panel_updated_in_place_shows_what_a_fresh_panel_shows():
+    panel = architecture_panel()
+    for change in [*(("name", name) for name in A.ARCHITECTURES), ("group", False),
+                   ("name", "VGG-16"), ("name", "GoogLeNet"), ("group", True)]:
+        assert_shows_like_a_fresh_panel(panel, architecture_panel, [change])
 
 
 def test_design_counts_report_errors_instead_of_raising():
@@ -56,6 +68,23 @@ def test_design_panel_recounts_when_the_design_or_image_size_changes():
     panel.controls["spec"].value = A.DESIGN_64_GAP
     assert panel.result["params"] == sum(r.params for r in A.count_design(
         A.DESIGN_64_GAP, (3, 128, 128)))
+
+
+def test_design_panel_updated_in_place_shows_what_a_fresh_panel_shows():
+    panel = design_panel()
+    for change in [("spec", A.DESIGN_64_GAP), ("spec", "C16 R P L20"), ("size", 128),
+                   ("spec", "C8 Q"), ("channels", 1), ("spec", "C512 R C512"),
+                   ("spec", A.DESIGN_64), ("size", 32)]:
+        assert_shows_like_a_fresh_panel(panel, design_panel, [change])
+    ticks = [t.get_text() for t in panel.figure.axes[0].get_xticklabels()]
+    assert ticks[-1] == "1e10"               # every design so far: the axis of the explorer
+    panel.controls["size"].value = 128       # 512 * 512 * 9 * 128² = 3.9e10 MACs: it grows
+    panel.controls["spec"].value = "C512 R C512"
+    ticks = [t.get_text() for t in panel.figure.axes[0].get_xticklabels()]
+    assert ticks[-1] == "1e11"
+    assert panel.figure.axes[0].get_title() == "Your CNN: layers with parameters"
+    panel.controls["spec"].value = "L10 C4"
+    assert panel.figure.axes == [] and "cannot build" in panel.summary.value
 
 
 def test_plots_draw_every_architecture_picture():
@@ -91,9 +120,14 @@ def test_layer_profile_plot_draws_a_pair_of_bars_per_layer_and_the_design_table_
     names, params, macs = A.layer_profile("AlexNet")
     ax = viz.plot_layer_profile(Figure(), names, params, macs)
     assert [t.get_text() for t in ax.get_yticklabels()] == list(names)
-    widths = [bar.get_width() for bar in ax.patches]             # log10 of each count
-    expected = [np.log10(max(v, 1)) for v in (*params, *macs)]
-    assert sorted(widths) == pytest.approx(sorted(expected))
+    for bars, counts, colour in zip(ax.collections, (params, macs), ("tab:blue", "tab:orange"),
+                                    strict=True):
+        assert to_hex(bars.get_facecolor()[0]) == to_hex(colour)
+        corners = [(p.vertices.min(axis=0), p.vertices.max(axis=0)) for p in bars.get_paths()]
+        spans = np.array([(high[0], (low[1] + high[1]) / 2) for low, high in corners])
+        np.testing.assert_allclose(spans[:, 0], np.log10(np.maximum(counts, 1)))  # lengths
+        offset = -0.2 if colour == "tab:blue" else 0.2        # parameters above, MACs below
+        np.testing.assert_allclose(spans[:, 1], np.arange(len(names)) + offset)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["parameters", "multiply-adds (MACs)"]
     text = A.format_design(A.count_design("C16 R P L20"))

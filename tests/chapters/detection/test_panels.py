@@ -3,11 +3,13 @@
 
 import matplotlib
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from dlcourse.chapters.detection import experiments as demo
 from dlcourse.chapters.detection import plots as viz
 from dlcourse.chapters.detection.panels import nms_panel
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 matplotlib.use("Agg")
 
@@ -32,10 +34,12 @@ def test_nms_panel_score_threshold_removes_candidates_before_nms():
     assert f"{len(r['dropped'])} boxes below" in panel.summary.value
 
 
-def _rectangles(ax):
-    """The (x1, y1, x2, y2) of every rectangle drawn on ``ax``, rounded."""
+def _rectangles(ax, color=None):
+    """The (x1, y1, x2, y2) of every visible rectangle on ``ax`` (of one edge ``color``),
+    rounded."""
     return {tuple(np.round([p.get_x(), p.get_y(), p.get_x() + p.get_width(),
-                            p.get_y() + p.get_height()], 2)) for p in ax.patches}
+                            p.get_y() + p.get_height()], 2)) for p in ax.patches
+            if p.get_visible() and (color is None or to_hex(p.get_edgecolor()) == to_hex(color))}
 
 
 def _as_set(boxes):
@@ -50,6 +54,23 @@ def test_plot_nms_draws_every_candidate_and_the_kept_suppressed_split():
     assert _as_set(r["boxes"][r["kept"]]) <= _rectangles(right)   # and what NMS kept
     assert _as_set(r["objects"]) <= _rectangles(right)            # next to the objects
     assert "kept 3" in right.get_title()
+    assert _rectangles(right, "tab:green") == _as_set(r["boxes"][r["kept"]])
+    assert _rectangles(right, "tab:red") == _as_set(r["boxes"][r["suppressed"]])
+    assert _rectangles(left, "0.6") == _as_set(r["boxes"][r["dropped"]])
+    labels = {t.get_text() for t in right.texts if t.get_visible()}
+    assert labels == {f"#{i} {r['scores'][i]:.2f}" for i in r["kept"]}
+
+
+def test_nms_panel_updated_in_place_shows_what_a_fresh_panel_shows():
+    panel = nms_panel()
+    for change in [("iou_threshold", 0.1), ("iou_threshold", 0.7), ("score_threshold", 0.0),
+                   ("score_threshold", 0.6), ("iou_threshold", 1.0), ("score_threshold", 1.0),
+                   ("score_threshold", 0.3), ("iou_threshold", 0.5)]:
+        assert_shows_like_a_fresh_panel(panel, nms_panel, [change])
+    left, right = panel.figure.axes
+    r = panel.result
+    assert _rectangles(right, "tab:green") == _as_set(r["boxes"][r["kept"]])
+    assert right.get_title().startswith("NMS at IoU 0.50: kept 3")
 
 
 def test_plot_iou_fills_the_intersection_and_titles_the_value():

@@ -6,9 +6,14 @@ import torch
 from matplotlib.figure import Figure
 
 from dlcourse.chapters.resnets_transfer import residual
-from dlcourse.chapters.resnets_transfer.panels import depth_comparison, depth_panel
+from dlcourse.chapters.resnets_transfer.panels import (
+    depth_comparison,
+    depth_panel,
+    shared_limits,
+)
 from dlcourse.chapters.resnets_transfer.plots import plot_degradation, plot_transfer, smooth
 from dlcourse.chapters.resnets_transfer.transfer import TransferResult
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 torch.set_num_threads(1)
 
@@ -44,6 +49,32 @@ def test_depth_panel_redraws_for_another_depth_and_moment(runs):
     panel.controls["when"].value = "trained"
     assert panel.result["when"] == "trained" and panel.image.value != image
     assert len(panel.figure.axes) == 2 and panel.last_update_ms > 0
+
+
+def test_depth_panel_updated_in_place_shows_what_a_fresh_panel_shows(runs):
+    panel = depth_panel(runs)
+    build = lambda depth, when: depth_panel(runs, depth, when)  # noqa: E731
+    for change in [("depth", 8), ("when", "trained"), ("depth", 14), ("when", "init"),
+                   ("depth", 8)]:
+        assert_shows_like_a_fresh_panel(panel, build, [change])
+    loss_ax, grad_ax = panel.figure.axes
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["plain-8", "ResNet-8"]
+    assert grad_ax.get_title() == "Gradient norm per layer, at initialisation"
+    np.testing.assert_allclose(grad_ax.lines[0].get_ydata(), runs[8]["plain"].grad_norms_init)
+    np.testing.assert_allclose(loss_ax.lines[1].get_ydata(),
+                               smooth(runs[8]["residual"].step_losses))
+    top, (low, high) = shared_limits(runs)          # the y axes stay while the slider moves
+    assert loss_ax.get_ylim() == pytest.approx((0, top))
+    assert grad_ax.get_ylim() == pytest.approx((10.0 ** low, 10.0 ** high))
+
+
+def test_shared_limits_fit_every_run_and_moment(runs):
+    top, (low, high) = shared_limits(runs)
+    every = [run for pair in runs.values() for run in pair.values()]
+    assert max(smooth(run.step_losses).max() for run in every) < top
+    norms = np.concatenate([np.r_[r.grad_norms_init, r.grad_norms_trained] for r in every])
+    assert 10.0 ** low <= norms.min() and norms.max() <= 10.0 ** high
+    assert 10.0 ** (low + 1) > norms.min() and norms.max() > 10.0 ** (high - 1)  # no spare
 
 
 def test_smooth_is_a_running_mean():

@@ -2,6 +2,7 @@
 
 from dlcourse.chapters.review import practice
 from dlcourse.chapters.review.panels import feedback_html, practice_panel, practice_step
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 
 def test_practice_step_checks_only_a_non_blank_answer():
@@ -33,6 +34,17 @@ def test_changing_kind_or_seed_makes_a_new_problem_and_clears_the_answer():
     panel.controls["kind"].value = "transposed_conv"
     assert panel.result.problem.kind == "transposed_conv"
     assert len(panel.figure.axes) == 2  # input and kernel drawn
+
+
+def test_an_answer_changes_the_feedback_not_the_picture_and_a_new_problem_redraws_it():
+    panel = practice_panel("transposed_conv", seed=2)
+    image = panel.image.value
+    panel.answer_box.value = "1 2; 3 4"
+    assert panel.result.feedback is not None and panel.image.value == image
+    for change in [("seed", 3), ("kind", "pooling"), ("kind", "softmax"), ("seed", 1),
+                   ("kind", "transposed_conv")]:
+        assert_shows_like_a_fresh_panel(panel, lambda kind, seed, answer: practice_panel(
+            kind, seed), [change])              # a new problem clears the answer box
 
 
 def test_enter_in_the_answer_box_checks_and_a_cleared_box_does_not():

@@ -20,6 +20,7 @@ from dlcourse.chapters.segmentation.upsampling import (
     upsample_four_ways,
 )
 from dlcourse.metrics import segmentation_metrics
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 matplotlib.use("Agg")
 
@@ -50,6 +51,18 @@ def test_panel_explains_an_invalid_output_padding_instead_of_failing():
     assert "not a valid layer" in panel.summary.value
     panel.controls["stride"].value = 3
     assert panel.result["output"].shape == (8, 8)   # (2-1)*3 - 2*0 + 3 + 2
+
+
+def test_panel_updated_in_place_shows_what_a_fresh_panel_shows():
+    panel = transposed_conv_panel()
+    for change in [("padding", 1), ("stride", 3), ("output_padding", 2), ("output_padding", 1),
+                   ("kernel", "ones"), ("kernel_size", 5), ("in_size", 4), ("stride", 1),
+                   ("in_size", 1), ("kernel", "notes"), ("padding", 0)]:
+        assert_shows_like_a_fresh_panel(panel, transposed_conv_panel, [change])
+    assert [t.get_text() for t in panel.figure.axes[0].texts] == [panel.result["error"]]
+    panel.controls["output_padding"].value = 0      # stride 1 allows none: valid again
+    texts = {t.get_text() for t in panel.figure.axes[0].texts}
+    assert {"input I", "kernel K", "output 3×3"} <= texts and panel.result["error"] is None
 
 
 def test_plot_scatter_add_frames_every_stamp_and_the_crop():

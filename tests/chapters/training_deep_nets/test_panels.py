@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 from threadpoolctl import threadpool_limits
 
 from dlcourse.chapters.training_deep_nets.panels import signal_explorer, signal_panel, verdict
@@ -13,10 +14,13 @@ from dlcourse.chapters.training_deep_nets.plots import (
     plot_gallery,
     plot_history,
     plot_signal,
+    plot_std_per_layer,
     plot_weight_histograms,
+    set_std_per_layer,
 )
 from dlcourse.chapters.training_deep_nets.regularisation import augmentation_gallery, train_mlp
 from dlcourse.chapters.training_deep_nets.signal_propagation import propagate
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -88,3 +92,20 @@ def test_signal_panel_ticks_layers_at_whole_numbers_and_labels_no_minor_ticks():
         assert all(float(t).is_integer() for t in ax.get_xticks())
     std_axes = panel.figure.axes[2]
     assert not any(t.get_text() for t in std_axes.yaxis.get_minorticklabels())
+
+
+def test_signal_panel_updated_in_place_shows_what_a_fresh_panel_shows():
+    panel = signal_panel()
+    for change in [("init", "small"), ("depth", 20), ("activation", "relu"), ("init", "large"),
+                   ("depth", 3), ("activation", "selu"), ("init", "lecun"), ("bias_init", 0.1),
+                   ("init", "zero"), ("init", "xavier")]:
+        assert_shows_like_a_fresh_panel(panel, signal_panel, [change])
+
+
+def test_std_per_layer_ticks_follow_the_range_when_the_curves_change():
+    ax = plot_std_per_layer(Figure().add_subplot(), {"a": [1.0, 2.0], "b": [1.5, 3.0]})
+    assert isinstance(ax.yaxis.get_major_formatter(), FuncFormatter)  # under 2 decades: plain
+    set_std_per_layer(ax, ([1e-6, 1.0], [1e-3, 10.0]))
+    assert ax.get_ylim()[0] < 1e-6 and ax.get_ylim()[1] > 10
+    assert not isinstance(ax.yaxis.get_major_formatter(), FuncFormatter)
+    np.testing.assert_array_equal(ax.lines[0].get_data()[1], [1e-6, 1.0])
