@@ -34,7 +34,7 @@ import html
 import io
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import GeneratorType
 
 import ipywidgets as widgets
@@ -48,12 +48,13 @@ COALESCE_S = 0.02
 
 
 def _changing_artists(artists) -> list[Artist]:
-    """The matplotlib artists in ``artists``: one artist, or lists/tuples/dicts of them."""
+    """The matplotlib artists in ``artists``: one artist, or sequences (lists, tuples, an
+    axes' ``ax.lines``) or dicts of them."""
     if isinstance(artists, Artist):
         return [artists]
     if isinstance(artists, Mapping):
         artists = list(artists.values())
-    if isinstance(artists, (list, tuple)):
+    if isinstance(artists, Sequence) and not isinstance(artists, str):
         return [a for item in artists for a in _changing_artists(item)]
     return []
 

@@ -258,3 +258,17 @@ def test_an_update_from_the_browser_that_fails_says_so_under_the_figure():
 
     asyncio.run(browser())
     assert "ZeroDivisionError: n must not be 0" in p.summary.value and p.result == 1
+
+
+def test_the_changing_artists_may_be_an_axes_own_artist_list():
+    """``draw`` may return ``ax.lines`` (matplotlib's ArtistList, not a list): every line in
+    it is redrawn per frame, and a string is no sequence of artists."""
+    from matplotlib.figure import Figure
+
+    from dlcourse.ui.panel import _changing_artists
+
+    ax = Figure().add_subplot()
+    lines = [ax.plot([0, 1], [0, k])[0] for k in range(3)]
+    text = ax.set_title("t")
+    assert _changing_artists(ax.lines) == lines
+    assert _changing_artists({"curves": ax.lines, "title": text, "label": "x"}) == [*lines, text]
