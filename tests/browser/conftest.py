@@ -36,9 +36,13 @@ def instructor_lab(tmp_path_factory):
     yield from start_lab(tmp_path_factory.mktemp("instructor-lab"), "instructor-lab")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium driven by Playwright, shared by every browser test of the session."""
+    """Debian's Chromium driven by Playwright, shared by the browser tests of one module.
+
+    Not by the session: while Playwright's sync API is open, its event loop counts as running
+    in this thread, and the tests that a worker runs after the browser tests (``asyncio.run``
+    in a panel's tests) would find it there."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
