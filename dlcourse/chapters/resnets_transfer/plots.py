@@ -105,16 +105,24 @@ def plot_degradation(fig, experiment: dict):
 
 
 def plot_transfer(ax, result):
-    """Test accuracy against labelled target examples per class, one line per strategy."""
-    markers = {"scratch": "s", "feature extraction": "o", "freeze first block": "^",
-               "fine-tuning": "D"}
+    """Test accuracy against labelled target images per class, one line per strategy.
+
+    Lines are the means over seeds, the shaded bands span the lowest to the highest seed.
+    """
+    markers = {"scratch": "s", "feature extraction": "o", "fine-tuning": "D"}
     for strategy, accuracy in result.accuracy.items():
-        ax.plot(result.per_class, accuracy, marker=markers.get(strategy, "o"),
-                label=f"{strategy} ({result.trainable[strategy]} trainable)")
+        line, = ax.plot(result.per_class, accuracy.mean(axis=1),
+                        marker=markers.get(strategy, "o"),
+                        label=f"{strategy} ({result.trainable[strategy]:,} trainable)")
+        ax.fill_between(result.per_class, accuracy.min(axis=1), accuracy.max(axis=1),
+                        color=line.get_color(), alpha=0.15, linewidth=0)
     ax.set_xscale("log")
     ax.minorticks_off()
-    ax.set_xticks(result.per_class, [str(n) for n in result.per_class])
-    ax.set(xlabel="labelled target examples per class (digits 5-9)",
-           ylabel="test accuracy", title="Transfer from digits 0-4 to digits 5-9")
+    labels = [str(n) for n in result.per_class]
+    labels[-1] = f"all ({labels[-1]})"
+    ax.set_xticks(result.per_class, labels)
+    seeds = next(iter(result.accuracy.values())).shape[1]
+    ax.set(xlabel="labelled target images per class (digits 7-9)", ylabel="test accuracy",
+           title=f"Transfer from digits 0-6 to 7-9 (mean of {seeds} seeds, band: min-max)")
     ax.legend(loc="lower right", fontsize="small")
     return ax

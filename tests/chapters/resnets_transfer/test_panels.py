@@ -55,8 +55,13 @@ def test_plots_draw_a_line_per_run_and_per_strategy(runs):
     plot_degradation(fig, runs)
     left, right = fig.axes
     assert len(left.lines) == 4 and len(right.lines) == 2
-    result = TransferResult([2, 5], {"scratch": [0.5, 0.6], "fine-tuning": [0.7, 0.8]},
-                            {"scratch": 10, "fine-tuning": 10}, 0.9)
+    accuracy = {"scratch": np.array([[0.4, 0.6], [0.6, 0.6]]),      # (sizes, seeds)
+                "fine-tuning": np.array([[0.7, 0.7], [0.8, 0.9]])}
+    result = TransferResult([2, 5], accuracy, {"scratch": 10, "fine-tuning": 10})
     ax = Figure().subplots()
     plot_transfer(ax, result)
-    assert [line.get_ydata().tolist() for line in ax.lines] == [[0.5, 0.6], [0.7, 0.8]]
+    np.testing.assert_allclose([line.get_ydata() for line in ax.lines], [[0.5, 0.6], [0.7, 0.85]])
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]          # scratch: min to max
+    assert band.min() == 0.4 and band.max() == 0.6
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "all (5)"]
+    assert ax.get_legend() is not None and ax.get_xlabel() and ax.get_title()
