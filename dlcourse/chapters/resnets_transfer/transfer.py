@@ -150,7 +150,8 @@ def pretrain(X, y, *, width: int = WIDTH, steps: int = 2000, lr: float = 0.05,
     """Train the zoo's ``small_cnn`` on the source task ``(X, y)``; return the whole net.
 
     Its backbone, ``net[:-1]`` (everything but the last linear layer), maps
-    ``(N, 1, H, W)`` to features ``(N, 2 * width)``.
+    ``(N, 1, H, W)`` to features ``(N, 2 * width)``.  The steps run in 20 chunks, one tick
+    of the progress bar each; every chunk starts a fresh SGD (momentum buffer at zero).
     """
     from dlcourse import zoo
 
