@@ -267,7 +267,7 @@ def _test_accuracy(model, X, y) -> float:
 
 def transfer_experiment(per_class=(1, 2, 5, 10, 25, None), *, seeds=(0, 1, 2), steps: int = 80,
                         lr: float = 0.05, fine_tune_lr: float = 0.01, backbone=None,
-                        progress: bool = True) -> TransferResult:
+                        strategies=STRATEGIES, progress: bool = True) -> TransferResult:
     """Compare the strategies on the varied digits 7-9 for each labelled size and seed.
 
     ``per_class`` entries of ``None`` mean every labelled pool image (about 86 per class).
@@ -275,29 +275,36 @@ def transfer_experiment(per_class=(1, 2, 5, 10, 25, None), *, seeds=(0, 1, 2), s
     ``steps`` minibatch steps (``lr``, and ``fine_tune_lr`` for fine-tuning so that the
     pretrained weights are adjusted rather than overwritten); the feature-extraction head
     trains on the frozen features.  Each seed draws other labelled images and initialises
-    the heads differently; the pretrained backbone is the same.
+    the heads differently; the pretrained backbone is the same.  ``strategies`` picks a
+    subset of :data:`STRATEGIES` to run.
     """
+    unknown = set(strategies) - set(STRATEGIES)
+    if unknown:
+        raise ValueError(f"strategies must be among {STRATEGIES}, got {sorted(unknown)}")
     backbone = load_backbone()[:-1] if backbone is None else backbone
     _, pool, test = split_source_target(copies=1)
     classes = len(TARGET_CLASSES)
     with torch.no_grad():
         pool_features, test_features = backbone(pool[0]), backbone(test[0])
     sizes = [int(torch.bincount(pool[1]).min()) if n is None else n for n in per_class]
-    accuracy = {s: np.zeros((len(sizes), len(seeds))) for s in STRATEGIES}
+    accuracy = {s: np.zeros((len(sizes), len(seeds))) for s in strategies}
     trainable = {}
     runs = [(i, j) for i in range(len(sizes)) for j in range(len(seeds))]
     for i, j in tqdm(runs, desc="labels x seeds", disable=not progress):
         n, seed = sizes[i], seeds[j]
         index = labelled_subset(torch.arange(len(pool[1])), pool[1], n, seed=seed)[0]
         X, y = pool[0][index], pool[1][index]
-        head = feature_extraction(pool_features[index], y, classes, seed=seed)
-        accuracy["feature extraction"][i, j] = _test_accuracy(head, test_features, test[1])
+        if "feature extraction" in strategies:
+            head = feature_extraction(pool_features[index], y, classes, seed=seed)
+            accuracy["feature extraction"][i, j] = _test_accuracy(head, test_features, test[1])
+            trainable["feature extraction"] = sum(p.numel() for p in head.parameters())
         for strategy, rate in (("scratch", lr), ("fine-tuning", fine_tune_lr)):
-            model = target_model(strategy, backbone, classes, seed=seed)
-            train_classifier(model, X, y, steps=steps, lr=rate, seed=seed)
-            accuracy[strategy][i, j] = _test_accuracy(model, *test)
-            trainable[strategy] = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    trainable["feature extraction"] = sum(p.numel() for p in head.parameters())
+            if strategy in strategies:
+                model = target_model(strategy, backbone, classes, seed=seed)
+                train_classifier(model, X, y, steps=steps, lr=rate, seed=seed)
+                accuracy[strategy][i, j] = _test_accuracy(model, *test)
+                trainable[strategy] = sum(p.numel() for p in model.parameters()
+                                          if p.requires_grad)
     return TransferResult(sizes, accuracy, trainable)
 
 

@@ -128,6 +128,12 @@ def test_transfer_experiment_reports_every_strategy_size_and_seed(backbone):
     # conv 1->16 3x3 + BN(16), conv 16->32 3x3 + BN(32), linear 32->3: all of them learn
     whole = (16 * 9 + 16) + 2 * 16 + (16 * 32 * 9 + 32) + 2 * 32 + (32 * 3 + 3)
     assert result.trainable["scratch"] == result.trainable["fine-tuning"] == whole
+    only = transfer.transfer_experiment((1,), seeds=(0,), strategies=("feature extraction",),
+                                        progress=False)
+    assert list(only.accuracy) == ["feature extraction"]
+    assert only.accuracy["feature extraction"][0, 0] == result.accuracy["feature extraction"][0, 0]
+    with pytest.raises(ValueError, match="distillation"):
+        transfer.transfer_experiment((1,), strategies=("distillation",), progress=False)
 
 
 @pytest.mark.slow
