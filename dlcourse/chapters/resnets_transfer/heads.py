@@ -19,7 +19,7 @@ of the pretrained backbone or of a randomly initialised one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -99,6 +99,7 @@ class SegmentationResult:
     mean_iou: dict[str, float]            # backbone name -> mean IoU over the 4 classes
     ink_accuracy: dict[str, float]        # backbone name -> accuracy on the digit pixels
     trainable: int                        # parameters of the head (the same for both)
+    predictions: dict[str, torch.Tensor] = field(repr=False)   # name -> test masks (N, H, W)
 
 
 def segmentation_transfer(backbones: dict, train, test, *, steps: int = 300,
@@ -109,16 +110,18 @@ def segmentation_transfer(backbones: dict, train, test, *, steps: int = 300,
     ``backbones`` maps a name to a ``small_cnn`` backbone (``net[:-1]``).
     """
     classes = int(max(train[1].max(), test[1].max())) + 1
-    scores, ink = {}, {}
+    scores, ink, predictions = {}, {}, {}
     for name, backbone in backbones.items():
         head = train_segmentation_head(feature_maps(backbone, train[0]), train[1], classes,
                                        steps=steps, seed=seed)
         with torch.no_grad():
             predicted = head(feature_maps(backbone, test[0])).argmax(1)
+        predictions[name] = predicted
         scores[name] = mean_iou(predicted, test[1], classes)
         on_ink = test[1] > 0
         ink[name] = (predicted[on_ink] == test[1][on_ink]).float().mean().item()
-    return SegmentationResult(scores, ink, sum(p.numel() for p in head.parameters()))
+    return SegmentationResult(scores, ink, sum(p.numel() for p in head.parameters()),
+                              predictions)
 
 
 @dataclass

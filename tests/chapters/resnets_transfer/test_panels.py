@@ -65,3 +65,21 @@ def test_plots_draw_a_line_per_run_and_per_strategy(runs):
     assert band.min() == 0.4 and band.max() == 0.6
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "all (5)"]
     assert ax.get_legend() is not None and ax.get_xlabel() and ax.get_title()
+
+
+def test_plot_segmentation_shows_image_truth_and_each_prediction():
+    from dlcourse.chapters.resnets_transfer.plots import plot_segmentation
+
+    images = torch.rand(4, 1, 8, 16)
+    masks = torch.randint(0, 4, (4, 8, 16))
+    predictions = {"pretrained": masks.flip(2), "random": torch.zeros_like(masks)}
+    fig = Figure(layout="constrained")
+    plot_segmentation(fig, images, masks, predictions, count=2)
+    assert len(fig.axes) == 2 * 4
+    shown = [ax.images[0].get_array() for ax in fig.axes[:4]]        # first row
+    np.testing.assert_array_equal(shown[0], images[0, 0].numpy())
+    np.testing.assert_array_equal(shown[1], masks[0].numpy())
+    np.testing.assert_array_equal(shown[2], masks[0].flip(1).numpy())
+    assert [ax.get_title() for ax in fig.axes[:4]] == [
+        "image", "true mask", "pretrained backbone", "random backbone"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["background", "7", "8", "9"]
