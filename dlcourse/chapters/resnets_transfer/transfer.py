@@ -40,7 +40,7 @@ from dlcourse._validate import check_positive
 
 __all__ = ["SOURCE_CLASSES", "STRATEGIES", "TARGET_CLASSES", "WEIGHTS", "TransferResult",
            "feature_extraction", "freeze", "labelled_subset", "load_backbone", "pretrain",
-           "pretrain_source", "save_weights", "split_source_target", "target_model",
+           "pretrain_source", "save_weights", "split_source_target", "target_model", "target_split",
            "train_classifier", "transfer_experiment", "vary"]
 
 STRATEGIES = ("scratch", "feature extraction", "fine-tuning")
@@ -78,11 +78,16 @@ def split_source_target(*, copies: int = 10, source_test_fraction: float = 0.2,
     X_s, y_s = train
     X_s = np.concatenate([vary(X_s, seed + 1 + k) for k in range(copies)])
     y_s = np.tile(y_s, copies)
-    X_t, y_t = _target(seed)
-    half = len(y_t) // 2
-    as_torch = [torch.from_numpy(a) for a in (X_s, y_s, X_t[half:], y_t[half:], X_t[:half],
-                                              y_t[:half])]
-    return tuple(as_torch[0:2]), tuple(as_torch[2:4]), tuple(as_torch[4:6])
+    return (torch.from_numpy(X_s), torch.from_numpy(y_s)), *target_split(seed=seed)
+
+
+def target_split(*, seed: int = 0):
+    """The target task alone: ``pool`` and ``test`` as ``(X, y)`` torch pairs (see
+    :func:`split_source_target`), without making the source images."""
+    X, y = _target(seed)
+    half = len(y) // 2
+    X, y = torch.from_numpy(X), torch.from_numpy(y)
+    return (X[half:], y[half:]), (X[:half], y[:half])
 
 
 def _source_split(test_fraction: float, seed: int):
@@ -282,7 +287,7 @@ def transfer_experiment(per_class=(1, 2, 5, 10, 25, None), *, seeds=(0, 1, 2), s
     if unknown:
         raise ValueError(f"strategies must be among {STRATEGIES}, got {sorted(unknown)}")
     backbone = load_backbone()[:-1] if backbone is None else backbone
-    _, pool, test = split_source_target(copies=1)
+    pool, test = target_split()
     classes = len(TARGET_CLASSES)
     with torch.no_grad():
         pool_features, test_features = backbone(pool[0]), backbone(test[0])

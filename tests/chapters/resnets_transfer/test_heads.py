@@ -59,7 +59,7 @@ def test_segmentation_head_learns_a_mask_that_its_maps_determine():
 @pytest.mark.slow
 @pytest.mark.kernel_sensitive
 def test_pretrained_maps_segment_digits_much_better_than_random_ones():
-    _, pool, test = transfer.split_source_target(copies=1)
+    pool, test = transfer.target_split()
     train, held_out = heads.digit_pairs(*pool, seed=0), heads.digit_pairs(*test, seed=1)
     torch.manual_seed(0)
     result = heads.segmentation_transfer(

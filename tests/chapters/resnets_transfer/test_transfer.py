@@ -25,6 +25,8 @@ def test_source_and_target_split_the_digits_without_overlap():
     # the two copies of a source image are different variations of it
     assert not torch.equal(source[0][0], source[0][n_source])
     assert torch.equal(source[1][:n_source], source[1][n_source:])
+    pool_again, test_again = transfer.target_split()
+    assert torch.equal(pool_again[0], pool[0]) and torch.equal(test_again[1], test[1])
     held_out = transfer.source_test()
     assert len(held_out[1]) == round(0.2 * 1264)
 
@@ -41,7 +43,7 @@ def test_vary_keeps_shape_and_range_and_depends_only_on_the_seed():
 
 
 def test_labelled_subset_takes_exactly_per_class_examples_deterministically():
-    _, (X, y), _ = transfer.split_source_target(copies=1)
+    (X, y), _ = transfer.target_split()
     Xa, ya = transfer.labelled_subset(X, y, 7, seed=2)
     Xb, yb = transfer.labelled_subset(X, y, 7, seed=2)
     assert torch.equal(Xa, Xb) and torch.bincount(ya).tolist() == [7] * 3
@@ -84,7 +86,7 @@ def backbone():
 @pytest.mark.parametrize("strategy, trainable", [
     ("scratch", None), ("feature extraction", 32 * 3 + 3), ("fine-tuning", None)])
 def test_target_model_trains_only_what_the_strategy_allows(backbone, strategy, trainable):
-    _, pool, _ = transfer.split_source_target(copies=1)
+    pool, _ = transfer.target_split()
     X, y = transfer.labelled_subset(*pool, 3)
     before = {k: v.clone() for k, v in backbone.state_dict().items()}
     model = transfer.target_model(strategy, backbone, 3)
@@ -103,7 +105,7 @@ def test_target_model_trains_only_what_the_strategy_allows(backbone, strategy, t
 
 
 def test_feature_extraction_on_cached_features_is_the_frozen_backbone_model(backbone):
-    _, pool, _ = transfer.split_source_target(copies=1)
+    pool, _ = transfer.target_split()
     X, y = transfer.labelled_subset(*pool, 4, seed=1)
     model = transfer.target_model("feature extraction", backbone, 3, seed=1)
     transfer.train_classifier(model, X, y, steps=20, seed=1)
@@ -119,7 +121,7 @@ def test_feature_extraction_on_cached_features_is_the_frozen_backbone_model(back
 @pytest.mark.kernel_sensitive
 def test_transfer_experiment_reports_every_strategy_size_and_seed(backbone):
     result = transfer.transfer_experiment((1, None), seeds=(0, 1), steps=5, progress=False)
-    rarest = int(torch.bincount(transfer.split_source_target(copies=1)[1][1]).min())
+    rarest = int(torch.bincount(transfer.target_split()[0][1]).min())
     assert result.per_class == [1, rarest]
     assert set(result.accuracy) == set(transfer.STRATEGIES)
     assert all(a.shape == (2, 2) and ((0 <= a) & (a <= 1)).all()
