@@ -3,7 +3,8 @@
 Each function draws into a matplotlib ``Axes`` (or ``Figure``) it is given and returns it.
 The runs come from :func:`dlcourse.chapters.resnets_transfer.residual.degradation_experiment`, the
 transfer curves
-from :func:`dlcourse.chapters.resnets_transfer.transfer.transfer_experiment`.
+from :func:`dlcourse.chapters.resnets_transfer.transfer.transfer_experiment`, the masks from
+:func:`dlcourse.chapters.resnets_transfer.heads.segmentation_transfer`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-__all__ = ["plot_degradation", "plot_depth_losses", "plot_gradient_norms", "plot_transfer",
-           "set_depth_losses", "set_gradient_norms", "smooth", "whole_decades"]
+__all__ = ["plot_degradation", "plot_depth_losses", "plot_gradient_norms", "plot_segmentation",
+           "plot_transfer", "set_depth_losses", "set_gradient_norms", "smooth", "whole_decades"]
 
 KIND_STYLE = {"plain": {"color": "tab:red"}, "residual": {"color": "tab:blue"}}
 
@@ -151,16 +152,50 @@ def plot_degradation(fig, experiment: dict):
 
 
 def plot_transfer(ax, result):
-    """Test accuracy against labelled target examples per class, one line per strategy."""
-    markers = {"scratch": "s", "feature extraction": "o", "freeze first block": "^",
-               "fine-tuning": "D"}
+    """Test accuracy against labelled target images per class, one line per strategy.
+
+    Lines are the means over seeds, the shaded bands span the lowest to the highest seed.
+    """
+    markers = {"scratch": "s", "feature extraction": "o", "fine-tuning": "D"}
     for strategy, accuracy in result.accuracy.items():
-        ax.plot(result.per_class, accuracy, marker=markers.get(strategy, "o"),
-                label=f"{strategy} ({result.trainable[strategy]} trainable)")
+        line, = ax.plot(result.per_class, accuracy.mean(axis=1),
+                        marker=markers.get(strategy, "o"),
+                        label=f"{strategy} ({result.trainable[strategy]:,} trainable)")
+        ax.fill_between(result.per_class, accuracy.min(axis=1), accuracy.max(axis=1),
+                        color=line.get_color(), alpha=0.15, linewidth=0)
     ax.set_xscale("log")
     ax.minorticks_off()
-    ax.set_xticks(result.per_class, [str(n) for n in result.per_class])
-    ax.set(xlabel="labelled target examples per class (digits 5-9)",
-           ylabel="test accuracy", title="Transfer from digits 0-4 to digits 5-9")
+    labels = [str(n) for n in result.per_class]
+    labels[-1] = f"all ({labels[-1]})"
+    ax.set_xticks(result.per_class, labels)
+    seeds = next(iter(result.accuracy.values())).shape[1]
+    ax.set(xlabel="labelled target images per class (digits 7-9)", ylabel="test accuracy",
+           title=f"Transfer from digits 0-6 to 7-9 (mean of {seeds} seeds, band: min-max)")
     ax.legend(loc="lower right", fontsize="small")
     return ax
+
+
+def plot_segmentation(fig, images, masks, predictions: dict, *, count: int = 3,
+                      class_names=("background", "7", "8", "9")):
+    """One row per example: the image ``(N, 1, H, W)``, its true mask ``(N, H, W)`` and each
+    predicted mask of ``predictions`` (name -> ``(N, H, W)``), one colour per class."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    colours = ["0.1", "tab:orange", "tab:green", "tab:purple"][:len(class_names)]
+    cmap = ListedColormap(colours)
+    columns = [("image", images[:, 0], "gray", (0, 1)), ("true mask", masks, cmap, None)]
+    columns += [(f"{name} backbone", mask, cmap, None) for name, mask in predictions.items()]
+    axes = fig.subplots(count, len(columns), squeeze=False)
+    for row in range(count):
+        for ax, (title, data, colormap, limits) in zip(axes[row], columns, strict=True):
+            low, high = limits or (0, len(class_names) - 1)
+            ax.imshow(np.asarray(data[row]), cmap=colormap, vmin=low, vmax=high)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(title, fontsize="small")
+    fig.legend([Patch(color=c) for c in colours], class_names, loc="outside lower center",
+               ncols=len(class_names), fontsize="small")
+    fig.suptitle("A 1x1-conv segmentation head on frozen feature maps (test pairs)")
+    return fig

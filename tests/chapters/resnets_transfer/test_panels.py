@@ -86,8 +86,31 @@ def test_plots_draw_a_line_per_run_and_per_strategy(runs):
     plot_degradation(fig, runs)
     left, right = fig.axes
     assert len(left.lines) == 4 and len(right.lines) == 2
-    result = TransferResult([2, 5], {"scratch": [0.5, 0.6], "fine-tuning": [0.7, 0.8]},
-                            {"scratch": 10, "fine-tuning": 10}, 0.9)
+    accuracy = {"scratch": np.array([[0.4, 0.6], [0.6, 0.6]]),      # (sizes, seeds)
+                "fine-tuning": np.array([[0.7, 0.7], [0.8, 0.9]])}
+    result = TransferResult([2, 5], accuracy, {"scratch": 10, "fine-tuning": 10})
     ax = Figure().subplots()
     plot_transfer(ax, result)
-    assert [line.get_ydata().tolist() for line in ax.lines] == [[0.5, 0.6], [0.7, 0.8]]
+    np.testing.assert_allclose([line.get_ydata() for line in ax.lines], [[0.5, 0.6], [0.7, 0.85]])
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]          # scratch: min to max
+    assert band.min() == 0.4 and band.max() == 0.6
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "all (5)"]
+    assert ax.get_legend() is not None and ax.get_xlabel() and ax.get_title()
+
+
+def test_plot_segmentation_shows_image_truth_and_each_prediction():
+    from dlcourse.chapters.resnets_transfer.plots import plot_segmentation
+
+    images = torch.rand(4, 1, 8, 16)
+    masks = torch.randint(0, 4, (4, 8, 16))
+    predictions = {"pretrained": masks.flip(2), "random": torch.zeros_like(masks)}
+    fig = Figure(layout="constrained")
+    plot_segmentation(fig, images, masks, predictions, count=2)
+    assert len(fig.axes) == 2 * 4
+    shown = [ax.images[0].get_array() for ax in fig.axes[:4]]        # first row
+    np.testing.assert_array_equal(shown[0], images[0, 0].numpy())
+    np.testing.assert_array_equal(shown[1], masks[0].numpy())
+    np.testing.assert_array_equal(shown[2], masks[0].flip(1).numpy())
+    assert [ax.get_title() for ax in fig.axes[:4]] == [
+        "image", "true mask", "pretrained backbone", "random backbone"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["background", "7", "8", "9"]
