@@ -191,7 +191,8 @@ class GanRun:
     """What :func:`train_gan_2d` recorded.
 
     ``data`` (N, 2) the real points, ``centers`` (K, 2) the modes, ``grid`` (G,) the
-    coordinates of the decision-surface grid; per snapshot (lists of the same length):
+    coordinates of the decision-surface grid, ``steps_per_epoch`` the generator steps of an
+    epoch; per snapshot (lists of the same length):
     ``epochs``, ``samples`` (S, 2) generated points, ``surfaces`` (G, G) ``D(x)`` on the grid
     (rows = y, columns = x), ``coverage`` the number of covered modes; per generator step:
     ``d_loss``, ``g_loss``, ``d_real`` and ``d_fake`` (mean D on real / generated points).
@@ -200,6 +201,7 @@ class GanRun:
     data: np.ndarray
     centers: np.ndarray
     grid: np.ndarray
+    steps_per_epoch: int = 1
     epochs: list = field(default_factory=list)
     samples: list = field(default_factory=list)
     surfaces: list = field(default_factory=list)
@@ -271,7 +273,9 @@ def train_gan_2d_epochs(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int 
     _check_kind(loss)
     data, _ = gaussian_mixture(n_data, modes=modes, std=std, seed=seed)
     grid = np.linspace(-extent, extent, grid_size)
-    run = GanRun(data=data, centers=mixture_centers(modes), grid=grid)
+    steps_per_epoch = max(1, n_data // batch_size)
+    run = GanRun(data=data, centers=mixture_centers(modes), grid=grid,
+                 steps_per_epoch=steps_per_epoch)
     snapshot_epochs = set(np.linspace(0, epochs, n_snapshots).round().astype(int).tolist())
     with reproducible(seed):
         G = gan_mlp_generator(noise_dim, 2, hidden)
@@ -284,7 +288,6 @@ def train_gan_2d_epochs(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int 
                                        .astype(np.float32))
         z_fixed = torch.randn(n_samples, noise_dim)     # the same noise for every snapshot
         gen = torch.Generator().manual_seed(seed)
-        steps_per_epoch = max(1, n_data // batch_size)
         softplus = torch.nn.functional.softplus
         start = time.perf_counter()
 
@@ -332,7 +335,7 @@ _MAX_RUNS = 64
 
 def gan_lab_frames(*, lr_d: float = 5e-3, lr_g: float = 5e-3, d_steps: int = 1,
                    noise_dim: int = 2, loss: str = "non_saturating", snapshot: int = -1,
-                   epochs: int = 100, seed: int = 0, frame_s: float = 0.05):
+                   epochs: int = 100, seed: int = 0, frame_s: float = 0.02):
     """The compute of the GAN Lab panel, streamed: the results of :func:`gan_lab`, frame by frame.
 
     A setting seen before (one of the last 64) yields one result from its stored run.  A new

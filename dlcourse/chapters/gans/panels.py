@@ -37,11 +37,12 @@ N_SNAPSHOTS = 10   # what dlcourse.chapters.gans.gan2d.train_gan_2d stores by de
 
 
 def _loss_limits(result) -> tuple:
-    """Axes limits of the loss plot: the whole run's steps, the losses so far (rounded out
-    to halves, so that they change rarely while a run trains)."""
-    run, trained = result["run"], result["trained"]
-    steps = len(run.d_loss) * result["epochs"] // trained if trained else result["epochs"]
-    values = np.concatenate([*smoothed_losses(run), [np.log(4)]])
+    """Axes limits of the loss plot: the whole run's steps, the losses so far and the band
+    a balanced GAN's losses start in, log 4 ± 0.6 (rounded out to halves, so that they change
+    rarely while a run trains: every change redraws the whole figure)."""
+    run = result["run"]
+    steps = run.steps_per_epoch * result["epochs"]
+    values = np.concatenate([*smoothed_losses(run), np.log(4) + np.array([-0.6, 0.6])])
     return (0, steps), (np.floor(2 * values.min() - 0.2) / 2, np.ceil(2 * values.max() + 0.2) / 2)
 
 
