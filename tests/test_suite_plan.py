@@ -1,6 +1,7 @@
 """tests/suite_plan.py: a chapter's nbval run is left out only when its browser run, which
 compares the same checked outputs, is selected; the longest scopes are handed out first."""
 
+import functools
 import re
 
 import pytest
@@ -15,6 +16,7 @@ BROWSER_RUN = ("tests/browser/test_jupyterlab.py::"
                "[03_backprop]")
 
 
+@functools.cache
 def collected(*args: str) -> list[str]:
     run = run_pytest("--collect-only", *args)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
