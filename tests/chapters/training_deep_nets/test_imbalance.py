@@ -6,7 +6,6 @@ import torch
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from sklearn.utils.class_weight import compute_class_weight
-from threadpoolctl import threadpool_limits
 
 from dlcourse import data
 from dlcourse.chapters.training_deep_nets import imbalance as im
@@ -16,12 +15,6 @@ from dlcourse.zoo import recipes
 
 torch.set_num_threads(1)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """The machine is shared: NumPy's matrix products on one thread are faster here."""
-    with threadpool_limits(1):
-        yield
 
 
 def test_class_weights_equal_sklearn_balanced_weights():

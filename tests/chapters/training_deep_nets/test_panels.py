@@ -1,10 +1,8 @@
 """Chapter 07 panel and plots: the signal explorer redraws and names the regime it shows."""
 
 import numpy as np
-import pytest
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
-from threadpoolctl import threadpool_limits
 
 from dlcourse.chapters.training_deep_nets.panels import signal_explorer, signal_panel, verdict
 from dlcourse.chapters.training_deep_nets.plots import (
@@ -21,13 +19,6 @@ from dlcourse.chapters.training_deep_nets.plots import (
 from dlcourse.chapters.training_deep_nets.regularisation import augmentation_gallery, train_mlp
 from dlcourse.chapters.training_deep_nets.signal_propagation import propagate
 from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """The machine is shared: NumPy's matrix products on one thread are faster here."""
-    with threadpool_limits(1):
-        yield
 
 
 def test_verdict_thresholds_are_a_factor_of_100_either_way():

@@ -5,27 +5,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from threadpoolctl import threadpool_limits
 
-from dlcourse import data, nn
+from dlcourse import nn
 from dlcourse.chapters.training_deep_nets import practical as prac
-from dlcourse.zoo import recipes
 
 torch.set_num_threads(1)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """The machine is shared: NumPy's matrix products on one thread are faster here."""
-    with threadpool_limits(1):
-        yield
-
-
-@pytest.fixture(scope="module")
-def digits():
-    (X, y), (X_val, y_val), _ = recipes.digits_split()
-    X, X_val = data.standardize(X.reshape(len(X), -1), X_val.reshape(len(X_val), -1))
-    return (X, y), (X_val, y_val)
 
 
 # --- overfit one batch --------------------------------------------------------------------

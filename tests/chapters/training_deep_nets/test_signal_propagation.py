@@ -5,19 +5,12 @@ import math
 import numpy as np
 import pytest
 import torch
-from threadpoolctl import threadpool_limits
 
 from dlcourse.backend import default_rng
 from dlcourse.chapters.training_deep_nets import signal_propagation as sp
 
 torch.set_num_threads(1)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """The machine is shared: NumPy's matrix products on one thread are faster here."""
-    with threadpool_limits(1):
-        yield
 
 TORCH_ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid,
                      "selu": torch.selu}
