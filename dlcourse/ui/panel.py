@@ -25,6 +25,16 @@ have been read; so a burst of changes gives one redraw, of the last values.  A c
 from Python (a notebook cell, a test) redraws at once.  A ``compute`` that is a generator
 streams: every result it yields is shown as a frame, and a newer change from the browser
 abandons it.
+
+Threads: JupyterLab (4.4 and later) may send the controls' messages to a kernel *subshell*,
+whose own thread and event loop handle them while the main thread draws.  So the panel has
+one home: the event loop it was built on (the kernel's main loop, in a notebook).  Every
+redraw, and every change to the redraw that waits or the frames that stream, happens there;
+a change that arrives on another thread is handed over (``call_soon_threadsafe``), and a
+button's callback asks for a redraw with :meth:`Panel.refresh` for the same reason.  Without
+this a change could arrive while another thread is drawing the previous one, try to abandon
+frames that are being computed, fail, and be lost: the panel would keep showing the
+earlier value.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import html
 import io
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -132,6 +143,8 @@ class Panel(widgets.VBox):
         self._static = None     # with update: (key, artists, background) of the drawn figure
         self._pending = None    # the loop's handle of a redraw waiting for more changes
         self._stream = None     # the frames of a streaming compute, shown one per turn
+        self._loop = _running_loop()  # the panel's home: all drawing happens on it
+        self._thread = threading.get_ident()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.summary = widgets.HTML()
         self.result = None
@@ -230,13 +243,36 @@ class Panel(widgets.VBox):
 
     # -- changes from the browser: coalesced, streamed --------------------------------------
 
-    def _on_change(self, change) -> None:
-        loop = _running_loop()
-        if loop is None or not change.owner._property_lock:  # from Python: redraw now
+    def refresh(self) -> None:
+        """Redraw with the current values as a change from the browser does: on the panel's
+        own loop, once the messages already waiting are read.  Safe from any thread (a
+        button's ``on_click``, a callback of another control); without a running loop it
+        redraws at once."""
+        loop = self._home()
+        if loop is None or not loop.is_running():
             self.update()
-            return
-        # from the browser (ipywidgets holds the property lock while it applies a message):
-        # wait for the messages already queued, then draw the last values once
+        elif threading.get_ident() == self._thread:
+            self._schedule(loop)
+        else:
+            loop.call_soon_threadsafe(self._schedule, loop)
+
+    def _on_change(self, change) -> None:
+        # from the browser, ipywidgets holds the property lock while it applies a message
+        from_browser = bool(change.owner._property_lock)
+        if not from_browser and (self._home() is None or threading.get_ident() == self._thread):
+            self.update()  # from Python (a cell, a test) on the panel's own thread: now
+        else:
+            self.refresh()
+
+    def _home(self):
+        """The event loop the panel draws on: the one it was built on, or else the first
+        one that delivers a change (a panel built outside any loop, as in a test)."""
+        if self._loop is None or self._loop.is_closed():
+            self._loop, self._thread = _running_loop(), threading.get_ident()
+        return self._loop
+
+    def _schedule(self, loop) -> None:
+        """Wait for the messages already queued, then draw the last values once."""
         self._cancel()
         self._pending = loop.call_later(COALESCE_S, self._start, loop)
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import threading
 
 import ipywidgets as w
 import numpy as np
@@ -242,6 +243,42 @@ def test_a_newer_change_from_the_browser_abandons_a_stream():
     asyncio.run(browser())
     assert (100, "closed") in log and (100, 100) not in log  # abandoned, not finished
     assert p.figure.axes[0].get_title() == "4 of 4"
+
+
+def test_changes_that_arrive_on_a_subshells_thread_are_drawn_by_the_panels_own_loop():
+    """JupyterLab may send the controls' messages to a kernel subshell: another thread with
+    its own loop, running while the main loop streams the panel's frames.  The changes must
+    be handed to the main loop (the panel's home), and the last one must win."""
+    computed_on = set()
+
+    def frames(n):
+        for i in range(1, n + 1):
+            computed_on.add(threading.get_ident())
+            yield (n, i)
+
+    def subshell(panel):
+        async def deliver():
+            for n in (50, 7):
+                panel.controls["n"].set_state({"value": n})
+            await asyncio.sleep(0.2)       # a subshell's loop keeps running
+
+        asyncio.run(deliver())
+
+    async def kernel():
+        p = Panel(frames, lambda fig, r: f"{r[1]} of {r[0]}",
+                  {"n": w.IntSlider(value=2, min=1, max=100)})     # built on the main loop
+        p.controls["n"].set_state({"value": 100})
+        await _until(lambda: p.result is not None and p.result[0] == 100)   # streaming now
+        thread = threading.Thread(target=subshell, args=(p,))
+        thread.start()
+        while thread.is_alive():                                   # the main loop runs on
+            await asyncio.sleep(0.005)
+        await _until(lambda: p.result == (7, 7))
+        return p
+
+    p = asyncio.run(kernel())
+    assert computed_on == {threading.get_ident()}
+    assert p.summary.value == "7 of 7"
 
 
 def test_an_update_from_the_browser_that_fails_says_so_under_the_figure():

@@ -91,7 +91,7 @@ def practice_panel(kind: str = "conv_size", seed: int = 0) -> Panel:
     def new_problem(_change):
         answer.value = ""  # a control change: the panel updates itself
 
-    check.on_click(lambda _button: panel.update())  # the same answer again, or a first look
+    check.on_click(lambda _button: panel.refresh())  # the same answer again, or a first look
     controls["kind"].observe(new_problem, names="value")
     controls["seed"].observe(new_problem, names="value")
     row = panel.children[0]
