@@ -12,7 +12,10 @@ legends), not the data.  So a panel can draw its figure once and then only *upda
   ``set_text``) for every frame.  Everything else -- axes, ticks, legends -- is rasterised
   once into a background; a frame pastes the background back and draws only the changing
   artists on top (blitting).  ``key(result)`` names what the static part depends on (the
-  axes limits, the number of curves): when it changes, the figure is drawn afresh.
+  axes limits, the number of curves): when it changes, the figure is drawn afresh -- into
+  a figure of its own, and the last :data:`KEPT_FIGURES` such figures are kept, so that
+  going back to an earlier key (another surface and back, a depth and back) is a frame,
+  not a whole redraw.
 * Without ``update``, ``draw(fig, result)`` draws the whole (cleared) figure every time.
 
 Either way, matplotlib's constrained layout is solved once, when the figure is first drawn
@@ -36,6 +39,7 @@ import html
 import io
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import GeneratorType
 
@@ -48,6 +52,9 @@ from dlcourse.ui.text_cache import TextCachingCanvas
 
 # seconds a change from the browser waits for the next ones before it is drawn
 COALESCE_S = 0.02
+
+# static figures (with their backgrounds) a panel keeps, one per key, most recent first
+KEPT_FIGURES = 8
 
 
 def _changing_artists(artists) -> list[Artist]:
@@ -83,7 +90,8 @@ class Panel(widgets.VBox):
         return the text summary.  It changes nothing else in the figure.
     key : callable, optional
         ``key(result)`` -> a hashable value on which the static part of the figure depends;
-        when it changes, the figure is drawn afresh.  Only with ``update``.
+        a key not among the last :data:`KEPT_FIGURES` shown is drawn afresh, in a figure of
+        its own.  Only with ``update``.
     figsize : (float, float)
         Figure size in inches.
     dpi : int
@@ -129,10 +137,12 @@ class Panel(widgets.VBox):
         self.key = key
         self.controls = dict(controls)
         self.axes_layout = axes_layout
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        TextCachingCanvas(self.figure)  # the same pixels, texts drawn from a cache
+        self._figsize, self._dpi = figsize, dpi
+        self.figure = self._new_figure()
         self._positions = None  # solved axes positions, reused while the axes stay the same
-        self._static = None     # with update: (key, artists, background) of the drawn figure
+        # with update: key -> (figure, artists, background, the result first drawn); the
+        # result stays alive, so that a key made of id()s cannot come back for another object
+        self._statics = OrderedDict()
         self._pending = None    # the loop's handle of a redraw waiting for more changes
         self._stream = None     # the frames of a streaming compute, shown one per turn
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
@@ -183,9 +193,12 @@ class Panel(widgets.VBox):
             self.figure.canvas.draw()
         else:
             key = None if self.key is None else self.key(result)
-            if self._static is None or self._static[0] != key:
+            if key in self._statics:      # drawn before: its figure, updated below
+                self._statics.move_to_end(key)
+                self.figure = self._statics[key][0]
+            else:
                 self._draw_static(key, result)
-            _, artists, background = self._static
+            _, artists, background, _ = self._statics[key]
             text = self.update_artists(artists, result)
             png = time.perf_counter()
             canvas = self.figure.canvas
@@ -197,13 +210,24 @@ class Panel(widgets.VBox):
         self.timings["png"] += 1000 * (time.perf_counter() - png)
         self.summary.value = text or ""
 
+    def _new_figure(self) -> Figure:
+        figure = Figure(figsize=self._figsize, dpi=self._dpi)
+        TextCachingCanvas(figure)  # the same pixels as Agg's canvas, texts drawn from a cache
+        return figure
+
     def _draw_static(self, key, result) -> None:
-        """Draw the figure without its changing artists; keep that picture as the background."""
+        """Draw the figure of a new key without its changing artists; keep that picture as
+        its background, and the figure for when the key comes back."""
+        if len(self._statics) >= KEPT_FIGURES:       # the least recently shown makes room
+            _, (self.figure, *_) = self._statics.popitem(last=False)
+        elif self._statics:
+            self.figure = self._new_figure()
         artists = self._redraw(result)
         for artist in _changing_artists(artists):
             artist.set_animated(True)  # left out of canvas.draw(), drawn by each frame
         self.figure.canvas.draw()
-        self._static = (key, artists, self.figure.canvas.copy_from_bbox(self.figure.bbox))
+        background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        self._statics[key] = (self.figure, artists, background, result)
 
     def _redraw(self, result):
         """Draw the result; lay the figure out only if its axes changed in number."""
