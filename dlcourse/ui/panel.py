@@ -20,7 +20,7 @@ legends), not the data.  So a panel can draw its figure once and then only *upda
 
 Either way, matplotlib's constrained layout is solved once, when the figure is first drawn
 or its number of axes changes, and the PNG is written by :func:`dlcourse.ui.png.encode_rgb`
-(rows unfiltered, deflated at level 1): twice as fast as Pillow's encoder, about as small.
+(rows unfiltered, deflated at level 1): twice as fast as Pillow's encoder, as small ±25 %.
 The canvas remembers laid-out strings and rasterised glyphs (:mod:`dlcourse.ui.text_cache`):
 a label drawn again, in the same place or another, costs a fraction of the first time.
 

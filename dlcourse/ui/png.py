@@ -4,10 +4,10 @@ A panel sends a new PNG for every frame.  Pillow's encoder tries all five PNG ro
 on every row and keeps the best; that choice costs more than the compression itself (about
 8 of Pillow's 10 ms for a 900 x 390 figure, even at compression level 0).  A plot is mostly
 flat colour, which deflate compresses well without any filter, so this encoder writes the
-rows as they are: half the time, and PNGs within about 15 % of Pillow's size (sometimes
-smaller).  The format: an 8-byte signature, then chunks ``IHDR`` (size, 8-bit RGB),
-``IDAT`` (the deflated rows, each led by its filter byte 0) and ``IEND``, each chunk with
-its length and a CRC-32 (the PNG specification, sections 5 and 11).
+rows as they are: half the time, and PNGs from 15 % smaller to 25 % larger than Pillow's
+(the panels' figures, ``bench/README.md``).  The format: an 8-byte signature, then chunks
+``IHDR`` (size, 8-bit RGB), ``IDAT`` (the deflated rows, each led by its filter byte 0) and
+``IEND``, each chunk with its length and a CRC-32 (the PNG specification, sections 5 and 11).
 """
 
 from __future__ import annotations
