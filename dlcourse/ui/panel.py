@@ -15,7 +15,9 @@ legends), not the data.  So a panel can draw its figure once and then only *upda
   axes limits, the number of curves): when it changes, the figure is drawn afresh -- into
   a figure of its own, and the last :data:`KEPT_FIGURES` such figures are kept, so that
   going back to an earlier key (another surface and back, a depth and back) is a frame,
-  not a whole redraw.
+  not a whole redraw.  ``background(result)`` names what the static picture's pixels
+  depend on while its artists stay the same (axes limits that follow a control): when it
+  changes, the figure is updated and rasterised again, not rebuilt.
 * Without ``update``, ``draw(fig, result)`` draws the whole (cleared) figure every time.
 
 Either way, matplotlib's constrained layout is solved once, when the figure is first drawn
@@ -86,11 +88,16 @@ class Panel(widgets.VBox):
         The controls, in display order.
     update : callable, optional
         ``update(artists, result)`` sets the data of the artists ``draw`` returned and may
-        return the text summary.  It changes nothing else in the figure.
+        return the text summary.  It changes nothing else in the figure, except what
+        ``background`` names.
     key : callable, optional
         ``key(result)`` -> a hashable value on which the static part of the figure depends;
         a key not among the last :data:`KEPT_FIGURES` shown is drawn afresh, in a figure of
         its own.  Only with ``update``.
+    background : callable, optional
+        ``background(result)`` -> a value on which the static part's pixels depend, but not
+        its artists: e.g. axes limits that ``update`` sets.  When it changes, ``update`` is
+        applied and the figure rasterised again (no ``draw``).  Only with ``update``.
     figsize : (float, float)
         Figure size in inches.
     dpi : int
@@ -123,24 +130,28 @@ class Panel(widgets.VBox):
 
     def __init__(self, compute: Callable, draw: Callable,
                  controls: Mapping[str, widgets.ValueWidget], *, update: Callable | None = None,
-                 key: Callable | None = None, figsize: tuple[float, float] = (8.0, 3.6),
-                 dpi: int = 90, axes_layout: str = "constrained"):
+                 key: Callable | None = None, background: Callable | None = None,
+                 figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90,
+                 axes_layout: str = "constrained"):
         if axes_layout not in ("constrained", "fixed"):
             raise ValueError(f'axes_layout must be "constrained" or "fixed", '
                              f'got {axes_layout!r}')
-        if key is not None and update is None:
-            raise ValueError("key needs update: without it every frame is drawn afresh")
+        if (key is not None or background is not None) and update is None:
+            raise ValueError("key and background need update: without it every frame is "
+                             "drawn afresh")
         self.compute = compute
         self.draw = draw
         self.update_artists = update
         self.key = key
+        self.background = background
         self.controls = dict(controls)
         self.axes_layout = axes_layout
         self._figsize, self._dpi = figsize, dpi
         self.figure = self._new_figure()
         self._positions = None  # solved axes positions, reused while the axes stay the same
-        # with update: key -> (figure, artists, background, the result first drawn); the
-        # result stays alive, so that a key made of id()s cannot come back for another object
+        # with update: key -> [figure, artists, background pixels, background(result) they
+        # show, the result first drawn]; the result stays alive, so that a key made of id()s
+        # cannot come back for another object
         self._statics = OrderedDict()
         self._pending = None    # the loop's handle of a redraw waiting for more changes
         self._stream = None     # the frames of a streaming compute, shown one per turn
@@ -197,11 +208,16 @@ class Panel(widgets.VBox):
                 self.figure = self._statics[key][0]
             else:
                 self._draw_static(key, result)
-            _, artists, background, _ = self._statics[key]
+            static = self._statics[key]
+            artists = static[1]
             text = self.update_artists(artists, result)
+            shows = None if self.background is None else self.background(result)
+            if shows != static[3]:        # the same artists, other limits: rasterised again
+                self.figure.canvas.draw()
+                static[2:4] = self.figure.canvas.copy_from_bbox(self.figure.bbox), shows
             png = time.perf_counter()
             canvas = self.figure.canvas
-            canvas.restore_region(background)
+            canvas.restore_region(static[2])
             renderer = canvas.get_renderer()
             for artist in _changing_artists(artists):
                 artist.draw(renderer)
@@ -225,8 +241,9 @@ class Panel(widgets.VBox):
         for artist in _changing_artists(artists):
             artist.set_animated(True)  # left out of canvas.draw(), drawn by each frame
         self.figure.canvas.draw()
-        background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
-        self._statics[key] = (self.figure, artists, background, result)
+        pixels = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        shows = None if self.background is None else self.background(result)
+        self._statics[key] = [self.figure, artists, pixels, shows, result]
 
     def _redraw(self, result):
         """Draw the result; lay the figure out only if its axes changed in number."""

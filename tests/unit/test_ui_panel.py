@@ -192,9 +192,44 @@ def test_only_the_last_kept_figures_are_kept(monkeypatch):
     assert draws == [0, 1, 2, 1] and len(figures) == 2   # 1's figure is 0's, reused
 
 
-def test_a_key_without_update_is_refused():
-    with pytest.raises(ValueError, match="key needs update"):
-        Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()}, key=lambda n: n)
+def test_a_key_or_background_without_update_is_refused():
+    for setting in ("key", "background"):
+        with pytest.raises(ValueError, match="key and background need update"):
+            Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()},
+                  **{setting: lambda n: n})
+
+
+def _zoom_panel(draws: list, *, background: bool = True):
+    """A line whose y limits follow the slope (in steps of 1): the axis is background."""
+    def draw(fig, slope):
+        draws.append(slope)
+        ax = fig.add_subplot()
+        ax.set(xlim=(0, 1), ylim=(0, 1 + int(slope)))
+        (line,) = ax.plot([], [], lw=3)
+        return [line]
+
+    def update(artists, slope):
+        artists[0].set_data([0, 1], [0, slope])
+        artists[0].axes.set_ylim(0, 1 + int(slope))
+
+    return Panel(lambda slope: slope, draw, {"slope": w.FloatSlider(value=0.5, min=0, max=3)},
+                 update=update, background=(lambda slope: int(slope)) if background else None)
+
+
+def test_a_new_background_is_rasterised_again_from_the_same_figure():
+    draws = []
+    p = _zoom_panel(draws)
+    figure = p.figure
+    for slope in (0.7, 2.5, 1.2):
+        p.controls["slope"].value = slope
+        fresh = _zoom_panel([])
+        fresh.controls["slope"].value = slope
+        assert (_pixels(p) == _pixels(fresh)).all(), slope
+    assert draws == [0.5] and p.figure is figure and p.figure.axes[0].get_ylim() == (0, 2)
+    stale = _zoom_panel([], background=False)   # without it, the old ticks would stay
+    stale.controls["slope"].value = 2.5
+    fresh.controls["slope"].value = 2.5
+    assert (_pixels(stale) != _pixels(fresh)).any()
 
 
 # -- changes from the browser: the last value wins -----------------------------------------

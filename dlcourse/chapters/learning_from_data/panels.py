@@ -29,21 +29,24 @@ __all__ = ["knn_panel", "search_panel"]
 
 
 def _draw_knn(fig, demo):
-    """The frame, the labels and the legend once; the regions, the points, the title and the
-    axes (their limits follow the data: another noise level, another extent) change."""
+    """The axes, the labels and the legend once; the regions, the points and the title
+    change.  The axes' limits follow the grid's extent (another noise level, another
+    extent): background, rasterised again when it changes."""
     plot_knn_demo(fig, demo)
     ax = fig.axes[0]
     # the points are redrawn too, so that they stay above the regions
-    return {"regions": ax.images[0], "points": list(ax.collections), "title": ax.title,
-            "axes": [ax.xaxis, ax.yaxis]}
+    return {"regions": ax.images[0], "points": list(ax.collections), "title": ax.title}
+
+
+def _extent(demo) -> tuple[float, float, float, float]:
+    """The decision grid's extent: the axes' limits."""
+    xx, yy = to_numpy(demo.grid.xx), to_numpy(demo.grid.yy)
+    return float(xx.min()), float(xx.max()), float(yy.min()), float(yy.max())
 
 
 def _update_knn(artists, demo):
-    grid = demo.grid
-    xx, yy = to_numpy(grid.xx), to_numpy(grid.yy)
-    extent = (xx.min(), xx.max(), yy.min(), yy.max())
-    artists["regions"].set_data(to_numpy(grid.values))
-    artists["regions"].set_extent(extent)       # as imshow: the axes fitted to the grid
+    artists["regions"].set_data(to_numpy(demo.grid.values))
+    artists["regions"].set_extent(_extent(demo))   # as imshow: the axes fitted to the grid
     points = artists["points"]      # a scatter per class: training points, then validation
     train, val = points[:len(points) // 2], points[len(points) // 2:]
     for scatters, X, y in ((train, demo.X_train, demo.y_train), (val, demo.X_val, demo.y_val)):
@@ -71,7 +74,7 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
                                      description="noise"),
     }
     return Panel(lambda k, metric, noise: knn_demo(k, metric, noise, seed=seed), _draw_knn,
-                 controls, update=_update_knn, figsize=(7.5, 4.2))
+                 controls, update=_update_knn, background=_extent, figsize=(7.5, 4.2))
 
 
 def _draw_search(fig, comparison):

@@ -66,9 +66,9 @@ def signal_explorer(depth=10, activation="tanh", init="xavier", bias_init=0.0, *
 
 
 def _draw(fig, result):
-    """The three axes once per depth; the heatmaps, the curves, the value axes (their
-    limits follow the data) and the legend change.  The layer axes depend on the depth
-    alone, so they stay in the background."""
+    """The three axes once; the heatmaps, the curves, the value axes (their limits follow
+    the data) and the legend change.  The layer axes depend on the depth alone: they are
+    background, rasterised again when the depth changes."""
     fig.subplotpars.update(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.45)
     plot_signal(fig, result["stats"])
     heatmaps, std_ax = fig.axes[:2], fig.axes[2]
@@ -100,5 +100,5 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
                                          description="bias init"),
     }
     return Panel(functools.lru_cache(maxsize=64)(signal_explorer), _draw, controls,
-                 update=_update, key=lambda result: result["depth"], figsize=(9.5, 3.0), dpi=72,
-                 axes_layout="fixed")
+                 update=_update, background=lambda result: result["depth"], figsize=(9.5, 3.0),
+                 dpi=72, axes_layout="fixed")
