@@ -11,6 +11,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 
 from dlcourse.ui import Panel
+from dlcourse.ui import panel as panel_module
 from dlcourse.ui.quiz import quiz_html
 
 
@@ -160,9 +161,76 @@ def test_the_figure_is_drawn_again_only_when_the_key_changes():
     assert draws == [1.0, 2.0] and p.figure.axes[0].get_title() == "slope 2.0"
 
 
-def test_a_key_without_update_is_refused():
-    with pytest.raises(ValueError, match="key needs update"):
-        Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()}, key=lambda n: n)
+def test_going_back_to_an_earlier_key_reuses_its_figure_and_shows_the_new_values():
+    draws = []
+    p = _line_panel(update=True, draws=draws)
+    first = p.figure
+    p.controls["slope"].value = 2.0                    # another key: a figure of its own
+    assert draws == [1.0, 2.0] and p.figure is not first
+    p.controls["slope"].value = 0.5                    # back: no redraw, its figure updated
+    assert draws == [1.0, 2.0] and p.figure is first
+    fresh = _line_panel(update=True)
+    fresh.controls["slope"].value = 0.5
+    assert (_pixels(p) == _pixels(fresh)).all() and p.summary.value == "slope 0.5"
+
+
+def test_only_the_last_kept_figures_are_kept(monkeypatch):
+    monkeypatch.setattr(panel_module, "KEPT_FIGURES", 2)
+    draws = []
+
+    def draw(fig, n):
+        draws.append(n)
+        return [fig.add_subplot().set_title(str(n))]
+
+    p = Panel(lambda n: n, draw, {"n": w.IntSlider(value=0, min=0, max=9)},
+              update=lambda artists, n: None, key=lambda n: n)
+    for n in (1, 0, 2):      # keeps 0 and 2: 1 was shown least recently
+        p.controls["n"].value = n
+    figures = {id(p.figure)}
+    for n in (0, 2, 1):
+        p.controls["n"].value = n
+        figures.add(id(p.figure))
+    assert draws == [0, 1, 2, 1] and len(figures) == 2   # 1's figure is 0's, reused
+
+
+def test_a_key_or_background_without_update_is_refused():
+    for setting in ("key", "background"):
+        with pytest.raises(ValueError, match="key and background need update"):
+            Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()},
+                  **{setting: lambda n: n})
+
+
+def _zoom_panel(draws: list, *, background: bool = True):
+    """A line whose y limits follow the slope (in steps of 1): the axis is background."""
+    def draw(fig, slope):
+        draws.append(slope)
+        ax = fig.add_subplot()
+        ax.set(xlim=(0, 1), ylim=(0, 1 + int(slope)))
+        (line,) = ax.plot([], [], lw=3)
+        return [line]
+
+    def update(artists, slope):
+        artists[0].set_data([0, 1], [0, slope])
+        artists[0].axes.set_ylim(0, 1 + int(slope))
+
+    return Panel(lambda slope: slope, draw, {"slope": w.FloatSlider(value=0.5, min=0, max=3)},
+                 update=update, background=(lambda slope: int(slope)) if background else None)
+
+
+def test_a_new_background_is_rasterised_again_from_the_same_figure():
+    draws = []
+    p = _zoom_panel(draws)
+    figure = p.figure
+    for slope in (0.7, 2.5, 1.2):
+        p.controls["slope"].value = slope
+        fresh = _zoom_panel([])
+        fresh.controls["slope"].value = slope
+        assert (_pixels(p) == _pixels(fresh)).all(), slope
+    assert draws == [0.5] and p.figure is figure and p.figure.axes[0].get_ylim() == (0, 2)
+    stale = _zoom_panel([], background=False)   # without it, the old ticks would stay
+    stale.controls["slope"].value = 2.5
+    fresh.controls["slope"].value = 2.5
+    assert (_pixels(stale) != _pixels(fresh)).any()
 
 
 # -- changes from the browser: the last value wins -----------------------------------------

@@ -14,6 +14,7 @@ Distances are computed for whole arrays at once (no Python loop over samples):
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from dlcourse._validate import check_array, check_positive
@@ -21,7 +22,7 @@ from dlcourse.backend import array_module
 from dlcourse.data import moons
 
 __all__ = ["METRICS", "DecisionGrid", "KNNDemo", "KNeighborsClassifier", "decision_grid",
-           "knn_demo", "majority_vote", "pairwise_distances"]
+           "knn_demo", "majority_vote", "pairwise_distances", "ranked_neighbour_labels"]
 
 METRICS = ("euclidean", "manhattan", "cosine")
 
@@ -256,13 +257,85 @@ def knn_demo(k: int = 5, metric: str = "euclidean", noise: float = 0.3, *, n: in
     validate it.  With ``k = 1`` every training point is its own nearest neighbour, so the
     training accuracy is 100 % however noisy the data; the validation accuracy tells the truth.
 
+    The nearest 51 (or ``k``, if more) neighbours of every grid, training and validation
+    point are ranked once per data set and metric (:func:`ranked_neighbour_labels`,
+    remembered), so that another ``k`` only counts votes: what a panel's slider does most.
+
     >>> demo = knn_demo(k=1, noise=0.3, resolution=10)
     >>> demo.train_accuracy, demo.grid.values.shape
     (1.0, (10, 10))
     """
+    check_positive(k, "k")
+    if k > n:
+        raise ValueError(f"k={k} but only n={n} training samples")
+    data = _ranked_moons(metric, float(noise), n, resolution, seed, min(n, max(k, 51)))
+    xp = array_module(data.y_train)
+
+    def predict(ranked):  # the class with the most votes among the first k; ties: lowest
+        return data.classes[majority_vote(ranked[:, :k], len(data.classes)).argmax(axis=1)]
+
+    grid = DecisionGrid(data.xx, data.yy, predict(data.grid).reshape(data.xx.shape))
+    return KNNDemo(k, metric, data.X_train, data.y_train, data.X_val, data.y_val, grid,
+                   float(xp.mean(predict(data.train) == data.y_train)),
+                   float(xp.mean(predict(data.val) == data.y_val)))
+
+
+def ranked_neighbour_labels(model: KNeighborsClassifier, X, depth: int):
+    """The labels (as indices into ``model.classes_``) of the ``depth`` nearest training
+    samples, nearest first.
+
+    k-NN for every ``k <= depth`` at once: the first ``k`` columns are the votes of ``k``
+    neighbours.
+
+    Parameters
+    ----------
+    model : KNeighborsClassifier
+        Fitted.
+    X : ndarray, shape (n, d)
+    depth : int
+        How many neighbours, ``1 .. n_train``.
+
+    Returns
+    -------
+    ndarray of int8, shape (n, depth)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = KNeighborsClassifier(1).fit(np.array([[0.0], [1.0], [5.0]]), np.array([7, 7, 9]))
+    >>> ranked_neighbour_labels(model, np.array([[4.0]]), 3).tolist()   # 5, then 1, then 0
+    [[1, 0, 0]]
+    """
+    if len(model.classes_) > 127:
+        raise ValueError(f"int8 labels hold up to 127 classes, got {len(model.classes_)}")
+    _, nearest = model.kneighbors(X, depth)
+    return model._y[nearest].astype(array_module(nearest).int8)
+
+
+class _RankedMoons(NamedTuple):
+    X_train: object
+    y_train: object
+    X_val: object
+    y_val: object
+    classes: object
+    xx: object
+    yy: object
+    grid: object       # ranked neighbour labels of the grid points, (resolution**2, depth)
+    train: object      # ... of the training points, (n, depth)
+    val: object        # ... of the validation points, (n, depth)
+
+
+@functools.lru_cache(maxsize=16)
+def _ranked_moons(metric: str, noise: float, n: int, resolution: int, seed: int,
+                  depth: int) -> _RankedMoons:
+    """The moons data of :func:`knn_demo` and every point's ``depth`` nearest neighbours'
+    labels (~0.5 MB for the panel's 100 x 100 grid and depth 51)."""
     X, y = moons(2 * n, noise=noise, seed=seed)
     X_train, y_train, X_val, y_val = X[:n], y[:n], X[n:], y[n:]
-    model = KNeighborsClassifier(k, metric=metric).fit(X_train, y_train)
-    grid = decision_grid(model.predict, X, resolution)
-    return KNNDemo(k, metric, X_train, y_train, X_val, y_val, grid,
-                   model.score(X_train, y_train), model.score(X_val, y_val))
+    model = KNeighborsClassifier(1, metric=metric).fit(X_train, y_train)
+    xp = array_module(X)
+    coordinates = decision_grid(lambda points: xp.zeros(len(points)), X, resolution)
+    points = xp.stack([coordinates.xx.ravel(), coordinates.yy.ravel()], axis=1)
+    return _RankedMoons(X_train, y_train, X_val, y_val, model.classes_, coordinates.xx,
+                        coordinates.yy, *(ranked_neighbour_labels(model, Q, depth)
+                                          for Q in (points, X_train, X_val)))

@@ -29,22 +29,32 @@ __all__ = ["knn_panel", "search_panel"]
 
 
 def _draw_knn(fig, demo):
-    """The whole picture once per data set; the regions, points and title change."""
+    """The axes, the labels and the legend once; the regions, the points and the title
+    change.  The axes' limits follow the grid's extent (another noise level, another
+    extent): background, rasterised again when it changes."""
     plot_knn_demo(fig, demo)
     ax = fig.axes[0]
     # the points are redrawn too, so that they stay above the regions
     return {"regions": ax.images[0], "points": list(ax.collections), "title": ax.title}
 
 
+def _extent(demo) -> tuple[float, float, float, float]:
+    """The decision grid's extent: the axes' limits."""
+    xx, yy = to_numpy(demo.grid.xx), to_numpy(demo.grid.yy)
+    return float(xx.min()), float(xx.max()), float(yy.min()), float(yy.max())
+
+
 def _update_knn(artists, demo):
     artists["regions"].set_data(to_numpy(demo.grid.values))
+    artists["regions"].set_extent(_extent(demo))   # as imshow: the axes fitted to the grid
+    points = artists["points"]      # a scatter per class: training points, then validation
+    train, val = points[:len(points) // 2], points[len(points) // 2:]
+    for scatters, X, y in ((train, demo.X_train, demo.y_train), (val, demo.X_val, demo.y_val)):
+        X, y = to_numpy(X), to_numpy(y)
+        for c, scatter in enumerate(scatters):
+            scatter.set_offsets(X[y == c])
     artists["title"].set_text(knn_title(demo))
     return knn_summary(demo)
-
-
-def _knn_data(demo) -> bytes:
-    """What the static picture depends on: the points (the grid's extent follows them)."""
-    return to_numpy(demo.X_train).tobytes() + to_numpy(demo.X_val).tobytes()
 
 
 def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
@@ -64,7 +74,7 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
                                      description="noise"),
     }
     return Panel(lambda k, metric, noise: knn_demo(k, metric, noise, seed=seed), _draw_knn,
-                 controls, update=_update_knn, key=_knn_data, figsize=(7.5, 4.2))
+                 controls, update=_update_knn, background=_extent, figsize=(7.5, 4.2))
 
 
 def _draw_search(fig, comparison):

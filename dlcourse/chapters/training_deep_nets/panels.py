@@ -4,7 +4,7 @@ The compute is :func:`signal_explorer` (a thin wrapper of
 :func:`dlcourse.chapters.training_deep_nets.signal_propagation.propagate`), remembered per
 setting, so that going back to one is instant.  The figure is drawn once by
 :func:`dlcourse.chapters.training_deep_nets.plots.plot_signal`; an update only changes the
-heatmaps, the curves, the axes' limits and ticks and the legend
+heatmaps, the curves, the value axes' limits and ticks and the legend
 (:func:`dlcourse.chapters.training_deep_nets.plots.set_signal`).
 
 Examples
@@ -66,14 +66,16 @@ def signal_explorer(depth=10, activation="tanh", init="xavier", bias_init=0.0, *
 
 
 def _draw(fig, result):
-    """The three axes once; the heatmaps, the curves, the ticks and the legend change."""
+    """The three axes once; the heatmaps, the curves, the value axes (their limits follow
+    the data) and the legend change.  The layer axes depend on the depth alone: they are
+    background, rasterised again when the depth changes."""
     fig.subplotpars.update(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.45)
     plot_signal(fig, result["stats"])
     heatmaps, std_ax = fig.axes[:2], fig.axes[2]
     return {"images": [ax.images[0] for ax in heatmaps],   # then their frames over them
             "frames": [spine for ax in heatmaps for spine in ax.spines.values()],
             "curves": list(std_ax.lines),
-            "axes": [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)],
+            "axes": [ax.yaxis for ax in fig.axes],
             "legend": std_ax.get_legend()}    # last: drawn over the curves
 
 
@@ -98,4 +100,5 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
                                          description="bias init"),
     }
     return Panel(functools.lru_cache(maxsize=64)(signal_explorer), _draw, controls,
-                 update=_update, figsize=(9.5, 3.0), dpi=72, axes_layout="fixed")
+                 update=_update, background=lambda result: result["depth"], figsize=(9.5, 3.0),
+                 dpi=72, axes_layout="fixed")

@@ -1,5 +1,5 @@
 """k-NN (dlcourse.chapters.learning_from_data.knn): distances, votes, predictions, decision grids,
-the panel's compute.
+the panel's compute (its neighbours ranked once for every k).
 
 Oracles: torch.cdist / cosine similarity in float64 for the distances, scikit-learn's
 KNeighborsClassifier (brute force) for neighbours, vote fractions and predictions.
@@ -18,6 +18,7 @@ from dlcourse.chapters.learning_from_data.knn import (
     knn_demo,
     majority_vote,
     pairwise_distances,
+    ranked_neighbour_labels,
 )
 
 torch.set_num_threads(1)
@@ -145,3 +146,35 @@ def test_knn_demo_more_noise_lowers_validation_accuracy():
     clean = knn_demo(k=5, noise=0.05, resolution=10)
     noisy = knn_demo(k=5, noise=0.6, resolution=10)
     assert clean.val_accuracy > 0.97 > noisy.val_accuracy
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_knn_demo_matches_sklearn_for_every_k_from_one_ranking(metric):
+    from dlcourse.data import moons
+    noise, n, resolution = 0.35, 60, 12
+    X, y = moons(2 * n, noise=noise, seed=3)
+    for k in (1, 4, 7, 51, 60):   # 4: vote ties; 60 > the 51 neighbours ranked by default
+        demo = knn_demo(k, metric, noise, n=n, resolution=resolution, seed=3)
+        sk = SkKNN(n_neighbors=k, metric=metric, algorithm="brute").fit(X[:n], y[:n])
+        points = np.stack([demo.grid.xx.ravel(), demo.grid.yy.ravel()], axis=1)
+        np.testing.assert_array_equal(demo.grid.values.ravel(), sk.predict(points))
+        assert demo.train_accuracy == pytest.approx(sk.score(X[:n], y[:n]))
+        assert demo.val_accuracy == pytest.approx(sk.score(X[n:], y[n:]))
+        np.testing.assert_array_equal(demo.X_train, X[:n])
+
+
+def test_ranked_neighbour_labels_are_the_labels_sorted_by_distance(rng):
+    X, y = rng.normal(size=(30, 2)), rng.choice([3, 8, 9], size=30)
+    Q = rng.normal(size=(7, 2))
+    model = KNeighborsClassifier().fit(X, y)
+    ranked = ranked_neighbour_labels(model, Q, 10)
+    order = np.argsort(torch_distances(Q, X, "euclidean"), axis=1)[:, :10]
+    assert ranked.shape == (7, 10)
+    np.testing.assert_array_equal(np.array([3, 8, 9])[ranked], y[order])
+
+
+def test_knn_demo_refuses_more_neighbours_than_training_points():
+    with pytest.raises(ValueError, match="k=11 but only n=10"):
+        knn_demo(11, n=10, resolution=5)
+    with pytest.raises(ValueError, match="k"):
+        knn_demo(0, n=10, resolution=5)

@@ -151,6 +151,14 @@ def test_show_images_centres_colours_on_zero_per_image_or_on_one_shared_scale():
         viz.show_images(Figure(), images, symmetric="both")
 
 
+@pytest.mark.slow
+def test_knn_panel_after_changes_shows_what_a_fresh_panel_shows():
+    # another noise level moves the points and the grid's extent: the axes follow
+    changes = [("noise", 0.7), ("k", 1), ("metric", "manhattan"), ("noise", 0.05), ("k", 21),
+               ("noise", 0.4)]
+    assert_shows_like_a_fresh_panel(knn_panel(), knn_panel, changes)
+
+
 def test_search_panel_after_changes_shows_what_a_fresh_panel_shows():
     changes = [("budget", 9), ("seed", 3), ("budget", 100), ("budget", 1), ("seed", 0),
                ("budget", 37)]
