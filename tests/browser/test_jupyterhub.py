@@ -35,6 +35,7 @@ CHAPTER = "notebooks/05_convolutions.ipynb"  # the quickest chapter with sliders
 LEARNERS = ("ada", "alan")
 EDIT = "# ada's note: the output size is (N + 2P - D(F - 1) - 1) // S + 1\n"
 START_S = 180  # a hub, or a learner's server, that is not up by then has failed
+STOP_S = 120   # the hub stops its servers (20 s each at most, at once) and itself by then
 
 
 class Hub:
@@ -97,16 +98,21 @@ c.JupyterHub.load_roles = [{{"name": "test", "services": ["test"],
                        f"{user}'s server to start again")
 
     def stop(self) -> list[str]:
-        """Stop the hub (SIGTERM, as systemd does); the processes it left behind."""
+        """Stop the hub (SIGTERM, as systemd does); the processes it left behind.
+
+        The hub stops every learner's server first (SIGINT, then SIGTERM and SIGKILL after
+        JupyterHub's timeouts, 20 s in all); one that is killed itself leaves them running,
+        and is reported as such."""
         if self.proc.poll() is not None:
             return []
         spawned = psutil.Process(self.proc.pid).children(recursive=True)
         self.proc.terminate()
+        left = []
         try:
-            self.proc.wait(timeout=60)
+            self.proc.wait(timeout=STOP_S)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-        left = []
+            left.append(f"(the hub itself did not stop within {STOP_S} s of SIGTERM: killed)")
         for process in spawned:
             try:
                 process.wait(timeout=10)
@@ -201,4 +207,5 @@ def test_two_learners_run_a_chapter_in_their_own_servers_and_keep_their_edits(hu
     assert served["cells"][code]["source"] == EDIT, "the restart replaced ada's edited chapter"
 
     left = hub.stop()
-    assert not left, "processes outlived the hub:\n" + "\n".join(left)
+    assert not left, ("processes outlived the hub:\n" + "\n".join(left) + "\n\nthe hub's log "
+                      "ends:\n" + hub.log.read_text(errors="replace")[-3000:])
