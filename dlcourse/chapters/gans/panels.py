@@ -7,7 +7,8 @@ one to a few seconds (on one core), so the panel streams it -- the picture follo
 -- and keeps every run: the snapshot slider and any setting seen before are instant.  The
 figure is drawn once per run with :func:`dlcourse.chapters.gans.plots.plot_gan_snapshot` and
 :func:`dlcourse.chapters.gans.plots.plot_gan_training`; a frame only updates the surface, the
-generated points, the title and the loss curves.
+generated points, the title and the loss curves, and when the losses leave the loss axes,
+their limits (the figure is then rasterised again, not rebuilt).
 
 Examples
 --------
@@ -39,7 +40,7 @@ N_SNAPSHOTS = 10   # what dlcourse.chapters.gans.gan2d.train_gan_2d stores by de
 def _loss_limits(result) -> tuple:
     """Axes limits of the loss plot: the whole run's steps, the losses so far and the band
     a balanced GAN's losses start in, log 4 ± 0.6 (rounded out to halves, so that they change
-    rarely while a run trains: every change redraws the whole figure)."""
+    rarely while a run trains: every change rasterises the whole figure again)."""
     run = result["run"]
     steps = run.steps_per_epoch * result["epochs"]
     values = np.concatenate([*smoothed_losses(run), np.log(4) + np.array([-0.6, 0.6])])
@@ -69,6 +70,8 @@ def _update(artists, result):
                             strict=True):
         line.set_data(np.arange(len(values)), values)
     artists["now"].set_xdata([result["step"]] * 2)
+    xlim, ylim = _loss_limits(result)   # the panel's background: new limits, new picture
+    artists["now"].axes.set(xlim=xlim, ylim=ylim)
     if not result["done"]:
         return (f"training this setting: epoch {result['trained']} of {result['epochs']} "
                 f"(the picture follows it; it is kept for next time)")
@@ -101,5 +104,5 @@ def gan_lab_panel(lr_d=5e-3, lr_g=5e-3, d_steps=1, noise_dim=2, loss="non_satura
     }
     compute = functools.partial(gan_lab_frames, epochs=epochs)
     return Panel(compute, _draw, controls, update=_update,
-                 key=lambda result: (id(result["run"]), _loss_limits(result)),
+                 key=lambda result: id(result["run"]), background=_loss_limits,
                  figsize=(8.0, 3.4), dpi=72)

@@ -9,7 +9,8 @@ from matplotlib.figure import Figure
 from dlcourse.chapters.gans import plots as viz
 from dlcourse.chapters.gans.anomaly import roc_curve
 from dlcourse.chapters.gans.gan2d import train_gan_2d
-from dlcourse.chapters.gans.panels import gan_lab_panel
+from dlcourse.chapters.gans.panels import N_SNAPSHOTS, _loss_limits, gan_lab_panel
+from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
 
 matplotlib.use("Agg")
 torch.set_num_threads(1)
@@ -104,3 +105,28 @@ def test_image_grid_reconstructions_histogram_and_roc():
     fpr, tpr, _ = roc_curve(rng.random(6), labels)
     ax = viz.plot_roc(Figure().add_subplot(), fpr, tpr, auc=0.75)
     assert "AUC 0.750" in ax.get_legend().get_texts()[0].get_text()
+
+
+def _gan_lab(snapshot=N_SNAPSHOTS - 1, **settings):
+    panel = gan_lab_panel(epochs=3, **settings)
+    panel.controls["snapshot"].value = snapshot
+    return panel
+
+
+def test_panel_after_a_streamed_run_shows_what_a_panel_drawing_it_first_shows():
+    """While a new setting streams, the losses leave the loss axes' first limits: the figure
+    is rasterised again with the new limits (not rebuilt), and must end as a panel that draws
+    the finished (cached) run at once shows it."""
+    panel = _gan_lab()
+    first = {}
+    original = panel.update_artists
+
+    def update(artists, result):           # the loss axes' limits on the run's first frame
+        first.setdefault(id(result["run"]), _loss_limits(result))
+        return original(artists, result)
+
+    panel.update_artists = update
+    changes = [("lr_d", 1e-2), ("d_steps", 3), ("snapshot", 1), ("snapshot", 3)]
+    assert_shows_like_a_fresh_panel(panel, _gan_lab, changes, layout_of_first=True)
+    run = panel.result["run"]
+    assert first[id(run)] != _loss_limits(panel.result)   # the limits did change meanwhile
