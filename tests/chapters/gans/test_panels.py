@@ -113,6 +113,7 @@ def _gan_lab(snapshot=N_SNAPSHOTS - 1, **settings):
     return panel
 
 
+@pytest.mark.kernel_sensitive  # trains: the losses must leave the first limits on every path
 def test_panel_after_a_streamed_run_shows_what_a_panel_drawing_it_first_shows():
     """While a new setting streams, the losses leave the loss axes' first limits: the figure
     is rasterised again with the new limits (not rebuilt), and must end as a panel that draws
