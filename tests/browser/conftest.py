@@ -71,30 +71,71 @@ def _shut_down_kernels(base: str, token: str) -> None:
         _request(base, token, f"/api/sessions/{session['id']}", "DELETE")
 
 
+class _Window:
+    """A browser context and its page, opened when first needed and kept for the next test."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.context = self.page = None
+
+    def current(self):
+        if self.page is None:
+            self.context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+            self.context.set_default_timeout(60_000)
+            self.page = self.context.new_page()
+        return self.page
+
+    def discard(self) -> None:
+        if self.context is not None:
+            self.context.close()
+        self.context = self.page = None
+
+
+@pytest.fixture(scope="module")
+def lab_window(chromium):
+    """One browser window (context and page) that the module's ``in_lab`` tests share: each
+    opens its notebook in the JupyterLab already loaded there (``NotebookPage.open``)."""
+    window = _Window(chromium)
+    yield window
+    window.discard()
+
+
+def _leave_nothing_open(lab: NotebookPage, base: str, token: str) -> None:
+    """Close the documents the page shows, then shut down every kernel of the server."""
+    lab.close_documents()
+    _shut_down_kernels(base, token)
+
+
 @pytest.fixture
-def in_lab(chromium, jupyterlab, request):
-    """``in_lab(body)`` calls ``body(NotebookPage)`` in a fresh browser context (no cookies,
-    1280 x 900 like a laptop) with no kernel left running; if it fails, it runs once more in
-    a new context and says so with a warning in pytest's summary.  (A plain ``UserWarning``:
+def in_lab(lab_window, jupyterlab, request):
+    """``in_lab(body)`` calls ``body(NotebookPage)`` with no document open and no kernel
+    running.  The page is the module's window (1280 x 900 like a laptop), with JupyterLab
+    loaded once for all its tests; a page that shows a dialog is replaced by a fresh context.
+    If ``body`` fails, it runs once more in a fresh context (no cookies, JupyterLab loaded
+    anew) and says so with a warning in pytest's summary.  (A plain ``UserWarning``:
     pytest-xdist re-creates a worker's warning by importing its class, and a class defined
     in a conftest cannot be imported by the controller.)"""
     def run(body):
         for attempt in (1, 2):
-            _shut_down_kernels(*jupyterlab)
-            context = chromium.new_context(viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(60_000)
+            lab = NotebookPage(lab_window.current(), *jupyterlab)
+            if lab.shows_a_dialog():
+                lab_window.discard()
+                lab = NotebookPage(lab_window.current(), *jupyterlab)
+            _leave_nothing_open(lab, *jupyterlab)
             try:
-                return body(NotebookPage(context.new_page(), *jupyterlab))
+                return body(lab)
             except Exception as exc:
+                lab_window.discard()
                 if attempt == 2:
                     raise
                 first = (str(exc).strip().splitlines() or [""])[0][:300]
                 warnings.warn(f"browser test {request.node.name} failed once, retrying: "
                               f"{type(exc).__name__}: {first}", UserWarning, stacklevel=1)
-            finally:
-                context.close()
     yield run
-    _shut_down_kernels(*jupyterlab)
+    if lab_window.page is not None:
+        _leave_nothing_open(NotebookPage(lab_window.page, *jupyterlab), *jupyterlab)
+    else:
+        _shut_down_kernels(*jupyterlab)
 
 
 @pytest.fixture(scope="session")

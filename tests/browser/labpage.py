@@ -37,6 +37,25 @@ _OUTPUTS_JS = f"""() => {{
   return found;
 }}"""
 
+# True when the page shows JupyterLab served from the base URL given.
+_SHOWS_LAB_OF_JS = """base => !!window.jupyterapp && location.href.startsWith(base + '/lab')"""
+
+# Opens a document in the app, once the app has restored its plugins and layout.
+_OPEN_JS = """async path => {
+  await window.jupyterapp.restored;
+  await window.jupyterapp.commands.execute('docmanager:open', {path});
+}"""
+
+# Closes every document widget, marked unchanged first so that nothing asks to save it.
+_CLOSE_DOCUMENTS_JS = """async () => {
+  if (!window.jupyterapp) return;
+  await window.jupyterapp.restored;
+  for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
+
 # True once Run All has finished: the kernel is idle, no cell shows [*], and every code
 # cell has run -- or one raised, after which JupyterLab runs nothing further.
 _RUN_ALL_FINISHED_JS = f"""() => {{
@@ -109,14 +128,33 @@ class NotebookPage:
     # -- opening and running ----------------------------------------------------------------
 
     def open(self, path: str) -> None:
-        """Open ``path`` (relative to the repository) in a fresh workspace; wait for its kernel."""
-        self.page.goto(f"{self.base_url}/lab/tree/{path}?reset&token={self.token}")
+        """Open ``path`` (relative to the repository) as the only document; wait for its kernel.
+
+        In a page that already shows this server's JupyterLab, the documents open there are
+        closed (unsaved changes dropped) and ``path`` is opened in the same app: loading
+        JupyterLab costs ~6 s of CPU (Chromium compiling and laying it out, the server
+        sending it), as much as running a short chapter.  Otherwise JupyterLab is loaded on
+        ``path`` in a fresh workspace."""
+        if self.page.evaluate(_SHOWS_LAB_OF_JS, self.base_url):
+            self.close_documents()
+            self.page.evaluate(_OPEN_JS, path)
+        else:
+            self.page.goto(f"{self.base_url}/lab/tree/{path}?reset&token={self.token}")
         self.page.wait_for_function(
             """name => {
               const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
               return !!(w && w.context && w.context.path.endsWith(name) && w.sessionContext
                         && w.sessionContext.kernelDisplayStatus === 'idle');
             }""", arg=path, timeout=KERNEL_READY_MS, polling=250)
+
+    def close_documents(self) -> None:
+        """Close every document open in the app without asking to save it (their kernels
+        keep running: the caller shuts them down)."""
+        self.page.evaluate(_CLOSE_DOCUMENTS_JS)
+
+    def shows_a_dialog(self) -> bool:
+        """Whether a JupyterLab dialog waits for an answer (a prompt a test left behind)."""
+        return self.page.locator(".jp-Dialog").count() > 0
 
     def menu(self, menu: str, item: str) -> None:
         """Click ``menu`` in the menu bar, then its ``item``: ``menu("Run", "Run All Cells")``."""

@@ -4,7 +4,8 @@ nbval proves that the cells run; these tests prove that a learner sees them work
 without errors, panels that draw, and figures that change when a control is moved.  A
 chapter's run here also reproduces its checked outputs, as nbval requires, so nbval's own
 run of that chapter is left out when this test runs (``tests/suite_plan.py``).
-The tests of one xdist worker share its JupyterLab server and its browser.
+The tests of one xdist worker share its JupyterLab server, its browser and one window, in
+which JupyterLab is loaded once and each test opens its notebook (``NotebookPage.open``).
 """
 
 from __future__ import annotations
