@@ -38,6 +38,12 @@ START_S = 180  # a hub, or a learner's server, that is not up by then has failed
 STOP_S = 120   # the hub stops its servers (20 s each at most, at once) and itself by then
 
 
+# the thread pools' sizes the suite gives the processes it starts (the root conftest.py),
+# for the learners' servers and kernels too
+THREAD_POOLS = {name: value for name, value in os.environ.items()
+                if name.endswith("_NUM_THREADS")}
+
+
 class Hub:
     """A JupyterHub in ``tmp`` started from the course's config; the test's service token."""
 
@@ -54,6 +60,8 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / "home" / "{username}")!r}
 # labpage reads JupyterLab's state; root (CI) runs servers only with --allow-root
 c.Spawner.args = ["--LabApp.expose_app_in_browser=True"] + {self._root_flag()!r}
+# a spawner passes on only the environment variables it is told to
+c.Spawner.environment = {THREAD_POOLS!r}
 c.JupyterHub.bind_url = {self.url!r}
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
