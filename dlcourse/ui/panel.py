@@ -99,8 +99,10 @@ class Panel(widgets.VBox):
         The controls, in display order.
     update : callable, optional
         ``update(artists, result)`` sets the data of the artists ``draw`` returned and may
-        return the text summary.  It changes nothing else in the figure, except what
-        ``background`` names.
+        return the text summary.  It may replace artists (a legend, a list of texts) inside
+        the returned list or dict; it changes nothing else in the figure, except what
+        ``background`` names.  It also runs before a new key's figure is rasterised, so
+        ``draw`` need not set what ``update`` sets (texts, data, limits).
     key : callable, optional
         ``key(result)`` -> a hashable value on which the static part of the figure depends;
         a key not among the last :data:`KEPT_FIGURES` shown is drawn afresh, in a figure of
@@ -211,23 +213,26 @@ class Panel(widgets.VBox):
         """Draw ``result`` and swap the image and the summary."""
         self.result = result
         if self.update_artists is None:
-            text = self._redraw(result)
+            self.figure.clear()
+            text = self.draw(self.figure, result)
+            self._lay_out()
             png = time.perf_counter()
             self.figure.canvas.draw()
         else:
             key = None if self.key is None else self.key(result)
-            if key in self._statics:      # drawn before: its figure, updated below
+            if key in self._statics:      # drawn before: its figure, its artists updated
                 self._statics.move_to_end(key)
-                self.figure = self._statics[key][0]
+                static = self._statics[key]
+                self.figure, artists = static[:2]
+                text = self._update_artists(artists, result)
+                shows = None if self.background is None else self.background(result)
+                if shows != static[3]:    # the same artists, other limits: rasterised again
+                    self.figure.canvas.draw()
+                    static[2:4] = self.figure.canvas.copy_from_bbox(self.figure.bbox), shows
             else:
-                self._draw_static(key, result)
-            static = self._statics[key]
-            artists = static[1]
-            text = self.update_artists(artists, result)
-            shows = None if self.background is None else self.background(result)
-            if shows != static[3]:        # the same artists, other limits: rasterised again
-                self.figure.canvas.draw()
-                static[2:4] = self.figure.canvas.copy_from_bbox(self.figure.bbox), shows
+                text = self._draw_static(key, result)
+                static = self._statics[key]
+                artists = static[1]
             png = time.perf_counter()
             canvas = self.figure.canvas
             canvas.restore_region(static[2])
@@ -243,28 +248,38 @@ class Panel(widgets.VBox):
         TextCachingCanvas(figure)  # the same pixels as Agg's canvas, texts drawn from a cache
         return figure
 
-    def _draw_static(self, key, result) -> None:
-        """Draw the figure of a new key without its changing artists; keep that picture as
-        its background, and the figure for when the key comes back."""
+    def _draw_static(self, key, result):
+        """Draw and update the figure of a new key; keep its picture without the changing
+        artists as its background, and the figure for when the key comes back.  Returns
+        ``update``'s summary."""
         if len(self._statics) >= KEPT_FIGURES:       # the least recently shown makes room
             _, (self.figure, *_) = self._statics.popitem(last=False)
         elif self._statics:
             self.figure = self._new_figure()
-        artists = self._redraw(result)
-        for artist in _changing_artists(artists):
-            artist.set_animated(True)  # left out of canvas.draw(), drawn by each frame
+        self.figure.clear()
+        artists = self.draw(self.figure, result)
+        text = self._update_artists(artists, result)  # laid out and rasterised with it
+        self._lay_out()
         self.figure.canvas.draw()
         pixels = self.figure.canvas.copy_from_bbox(self.figure.bbox)
         shows = None if self.background is None else self.background(result)
         self._statics[key] = [self.figure, artists, pixels, shows, result]
+        return text
 
-    def _redraw(self, result):
-        """Draw the result; lay the figure out only if its axes changed in number."""
-        self.figure.clear()
-        drawn = self.draw(self.figure, result)
+    def _update_artists(self, artists, result):
+        """``update``, then every changing artist -- those it made anew too (a legend, a
+        text in a list) -- left out of ``canvas.draw()``: drawn by each frame, never into
+        a background."""
+        text = self.update_artists(artists, result)
+        for artist in _changing_artists(artists):
+            artist.set_animated(True)
+        return text
+
+    def _lay_out(self) -> None:
+        """Place the axes just drawn: as last time, or solved anew if they changed in number."""
         axes = self.figure.axes
         if self.axes_layout == "fixed":
-            return drawn
+            return
         if self._positions is not None and len(self._positions) == len(axes):
             for ax, position in zip(axes, self._positions, strict=True):
                 ax.set_position(position)
@@ -273,7 +288,6 @@ class Panel(widgets.VBox):
             self.figure.canvas.draw()  # solves the layout
             self._positions = [ax.get_position() for ax in axes]
         self.figure.set_layout_engine(None)  # no engine: a draw does not solve it again
-        return drawn
 
     def _png(self) -> bytes:
         """The canvas as PNG bytes: RGB (the figure is opaque), compression level 1."""

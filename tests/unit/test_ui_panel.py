@@ -233,6 +233,53 @@ def test_a_new_background_is_rasterised_again_from_the_same_figure():
     assert (_pixels(stale) != _pixels(fresh)).any()
 
 
+def test_a_new_keys_background_shows_the_limits_that_update_sets():
+    """``update`` runs before a new key's figure is rasterised: ``draw`` need not repeat it."""
+    def draw_without_limits(fig, slope):
+        (line,) = fig.add_subplot().plot([], [], lw=3)
+        return [line]
+
+    def update(artists, slope):
+        artists[0].set_data([0, 1], [0, slope])
+        artists[0].axes.set(xlim=(0, 1), ylim=(0, 1 + int(slope)))
+
+    p = Panel(lambda slope: slope, draw_without_limits,
+              {"slope": w.FloatSlider(value=2.5, min=0, max=3)}, update=update,
+              background=lambda slope: int(slope))
+    assert (_pixels(p) == _pixels(_zoom_at(2.5))).all()   # draw sets the limits there
+
+
+def _zoom_at(slope):
+    p = _zoom_panel([])
+    p.controls["slope"].value = slope
+    return p
+
+
+def _note_panel():
+    """``update`` replaces a text (as a legend is made anew) and moves the y limits."""
+    def draw(fig, n):
+        ax = fig.add_subplot()
+        return {"note": ax.text(0.5, 0.5, "?")}
+
+    def update(artists, n):
+        ax = artists["note"].axes
+        artists["note"].remove()
+        artists["note"] = ax.text(0.2, 0.5, f"n = {n}", fontsize=20)
+        ax.set_ylim(0, 1 + n // 2)
+
+    return Panel(lambda n: n, draw, {"n": w.IntSlider(value=1, min=0, max=9)},
+                 update=update, background=lambda n: n // 2)
+
+
+def test_artists_that_update_makes_anew_never_stay_in_the_background():
+    p = _note_panel()
+    for n in (2, 3):         # 2: the limits change, the figure is rasterised again; 3: not
+        p.controls["n"].value = n
+    fresh = _note_panel()
+    fresh.controls["n"].value = 3
+    assert (_pixels(p) == _pixels(fresh)).all()   # no "n = 2" left under "n = 3"
+
+
 # -- changes from the browser: the last value wins -----------------------------------------
 
 async def _until(condition, timeout=30.0):

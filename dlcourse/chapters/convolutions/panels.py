@@ -76,9 +76,7 @@ def _draw_convolution(fig, result):
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no output", ha="center", va="center", fontsize=14)
         return {}
-    artists = convolution_artists(fig)
-    show_convolution(artists, result["geometry"], result["step"])  # texts for the layout
-    return artists
+    return convolution_artists(fig)
 
 
 def _update_convolution(artists, result):

@@ -52,8 +52,6 @@ def _draw(fig, result):
     ax_data, ax_loss = fig.subplots(1, 2, width_ratios=(1, 1.3))
     plot_gan_snapshot(ax_data, result["run"], result["index"])
     plot_gan_training(ax_loss, result["run"], upto=result["step"])
-    xlim, ylim = _loss_limits(result)
-    ax_loss.set(xlim=xlim, ylim=ylim)
     surface, (real, generated), title = ax_data.images[0], ax_data.lines, ax_data.title
     return {"surface": surface, "real": real, "generated": generated, "title": title,
             "losses": ax_loss.lines[:2], "now": ax_loss.axvline(0, color="black", lw=0.8),
