@@ -18,13 +18,15 @@ import os
 import shutil
 import tempfile
 
+from tests.subpytest import THREAD_POOLS
+
 # how the suite is ordered and shared between xdist's workers (see its docstring)
 pytest_plugins = ("tests.suite_plan",)
 
 _scratch = tempfile.mkdtemp(prefix="dlcourse-tests-")
 os.environ["DLCOURSE_PROGRESS"] = os.path.join(_scratch, "progress.sqlite")
 os.environ["DLCOURSE_DATA"] = os.path.join(_scratch, "data")
-for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _pool in THREAD_POOLS:
     os.environ.setdefault(_pool, "1")
 
 

@@ -10,6 +10,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The thread pools (OpenMP, OpenBLAS, MKL) that the root conftest.py sizes to one thread in
+# every process the suite starts: its parallelism is its processes, not threads in each.
+THREAD_POOLS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def run_pytest(*args: str, workers: int = 0, **env: str) -> subprocess.CompletedProcess:
     """Run pytest on ``args`` from the repository root, on ``workers`` xdist workers, with

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-POOLS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+from tests.subpytest import THREAD_POOLS
 
 # what a notebook kernel started by the suite would see: NumPy's BLAS pool and PyTorch's
 _THREADS_SEEN = """
@@ -17,7 +17,7 @@ print(json.dumps({"blas": blas, "torch": torch.get_num_threads()}))
 """
 
 
-@pytest.mark.skipif(any(os.environ.get(name, "1") != "1" for name in POOLS),
+@pytest.mark.skipif(any(os.environ.get(name, "1") != "1" for name in THREAD_POOLS),
                     reason="the caller chose its own thread pools (OMP/OPENBLAS/MKL_NUM_THREADS)")
 def test_a_process_started_by_the_suite_computes_on_one_thread():
     seen = json.loads(subprocess.run([sys.executable, "-c", _THREADS_SEEN], check=True,

@@ -117,10 +117,9 @@ def in_lab(lab_window, jupyterlab, request):
     in a conftest cannot be imported by the controller.)"""
     def run(body):
         for attempt in (1, 2):
-            lab = NotebookPage(lab_window.current(), *jupyterlab)
-            if lab.shows_a_dialog():
+            if NotebookPage(lab_window.current(), *jupyterlab).shows_a_dialog():
                 lab_window.discard()
-                lab = NotebookPage(lab_window.current(), *jupyterlab)
+            lab = NotebookPage(lab_window.current(), *jupyterlab)
             _leave_nothing_open(lab, *jupyterlab)
             try:
                 return body(lab)

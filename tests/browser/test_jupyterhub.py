@@ -26,6 +26,8 @@ import pytest
 from labpage import NotebookPage
 from servers import answers, free_port, write_lab_settings
 
+from tests.subpytest import THREAD_POOLS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,10 +40,9 @@ START_S = 180  # a hub, or a learner's server, that is not up by then has failed
 STOP_S = 120   # the hub stops its servers (20 s each at most, at once) and itself by then
 
 
-# the thread pools' sizes the suite gives the processes it starts (the root conftest.py),
-# for the learners' servers and kernels too
-THREAD_POOLS = {name: value for name, value in os.environ.items()
-                if name.endswith("_NUM_THREADS")}
+# the thread pools' sizes the suite gives the processes it starts, for the learners' servers
+# and kernels too
+POOL_SIZES = {name: os.environ[name] for name in THREAD_POOLS if name in os.environ}
 
 
 class Hub:
@@ -61,7 +62,7 @@ c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / "home" / "{username}"
 # labpage reads JupyterLab's state; root (CI) runs servers only with --allow-root
 c.Spawner.args = ["--LabApp.expose_app_in_browser=True"] + {self._root_flag()!r}
 # a spawner passes on only the environment variables it is told to
-c.Spawner.environment = {THREAD_POOLS!r}
+c.Spawner.environment = {POOL_SIZES!r}
 c.JupyterHub.bind_url = {self.url!r}
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
