@@ -127,15 +127,17 @@ class NotebookPage:
 
     # -- opening and running ----------------------------------------------------------------
 
-    def open(self, path: str) -> None:
+    def open(self, path: str, *, fresh: bool = False) -> None:
         """Open ``path`` (relative to the repository) as the only document; wait for its kernel.
 
         In a page that already shows this server's JupyterLab, the documents open there are
         closed (unsaved changes dropped) and ``path`` is opened in the same app: loading
         JupyterLab costs ~6 s of CPU (Chromium compiling and laying it out, the server
-        sending it), as much as running a short chapter.  Otherwise JupyterLab is loaded on
-        ``path`` in a fresh workspace."""
-        if self.page.evaluate(_SHOWS_LAB_OF_JS, self.base_url):
+        sending it), as much as running a short chapter.  Otherwise, or with ``fresh``,
+        JupyterLab is loaded on ``path`` in a fresh workspace.  ``fresh`` is for a lab whose
+        first document may still be starting its kernel (a hub's learner just logged in):
+        closing it then once left the next notebook's kernel never idle, under load."""
+        if not fresh and self.page.evaluate(_SHOWS_LAB_OF_JS, self.base_url):
             self.close_documents()
             self.page.evaluate(_OPEN_JS, path)
         else:

@@ -177,7 +177,7 @@ def log_in(contexts: dict, hub: Hub) -> dict[str, NotebookPage]:
 
 
 def run_chapter_and_move_a_slider(lab: NotebookPage) -> None:
-    lab.open(CHAPTER)
+    lab.open(CHAPTER, fresh=True)   # the welcome notebook may still be starting its kernel
     lab.run_all()
     assert not lab.problems(), "the chapter shows errors:\n\n" + "\n\n".join(lab.problems())
     lab.wait_for_widgets()
