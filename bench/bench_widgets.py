@@ -12,7 +12,9 @@ JupyterLab) ``--rounds`` times, and print over all those updates
 * ``PNG ms`` and ``PNG kB``: the delivery part, rasterising and encoding the figure
   (median) and the size of what is sent;
 * ``wait`` p90: the longest time without a new picture during an update -- the update
-  itself, except for a panel that streams (the GAN lab training a new setting).
+  itself, except for a panel that streams (the GAN lab training a new setting);
+* ``GC``: the longest pause of Python's cyclic garbage collector during the panel's
+  updates (a full collection walks every object the process holds).
 
 The course's goal: an update (for a streaming panel, each new picture) under 100 ms,
 median and p90, on a slow 2-core laptop; rows over it are flagged.
@@ -24,6 +26,7 @@ median and p90, on a slow 2-core laptop; rows over it are flagged.
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from types import GeneratorType
@@ -178,10 +181,36 @@ CHAPTERS = {name[-2:]: build for name, build in globals().items()
             if name.startswith("chapter_")}
 
 
+class CollectorPauses:
+    """The garbage collector's pauses (ms) while in the ``with`` block."""
+
+    def __enter__(self):
+        self.pauses, self._start = [], None
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase, info):
+        if phase == "start":
+            self._start = time.perf_counter()
+        elif self._start is not None:
+            self.pauses.append(1000 * (time.perf_counter() - self._start))
+
+
 def time_panel(panel, changes, rounds: int) -> dict:
-    """Every update's times over ``rounds`` of ``changes``: lists of ms, and PNG bytes."""
+    """Every update's times over ``rounds`` of ``changes``: lists of ms, and PNG bytes;
+    ``gc``: the collector's pauses during the updates."""
     times = {"compute": [], "update": [], "cpu": [], "png_ms": [], "png_bytes": [],
              "wait": []}
+    with CollectorPauses() as collector:
+        _time_updates(panel, changes, rounds, times)
+    times["gc"] = collector.pauses or [0.0]
+    return times
+
+
+def _time_updates(panel, changes, rounds, times) -> None:
     for _ in range(rounds):
         for name, value in changes:
             wall, cpu = time.perf_counter(), time.process_time()
@@ -195,7 +224,6 @@ def time_panel(panel, changes, rounds: int) -> dict:
             for _ in _frames(panel.compute(**panel.values())):
                 pass
             times["compute"].append(1000 * (time.perf_counter() - start))
-    return times
 
 
 def _frames(result):
@@ -219,7 +247,7 @@ def main():
         parser.error(f"no panels for chapter(s) {', '.join(unknown)}; "
                      f"choose from {', '.join(CHAPTERS)}")
     print(f"{'ch':3s} {'panel':40s} {'compute':>8s} {'update':>7s} {'p90':>6s} "
-          f"{'CPU':>6s} {'p90':>6s} {'PNG ms':>6s} {'PNG kB':>6s} {'wait':>6s}   (ms unless kB)")
+          f"{'CPU':>6s} {'p90':>6s} {'PNG ms':>6s} {'PNG kB':>6s} {'wait':>6s} {'GC':>6s}   (ms unless kB)")
     for chapter in args.chapters or CHAPTERS:
         for name, (panel, changes) in CHAPTERS[chapter]().items():
             t = time_panel(panel, changes, args.rounds)
@@ -227,7 +255,7 @@ def main():
             slow = p90(t["wait"]) >= 100    # the update itself, or a streaming panel's frames
             print(f"{chapter:3s} {name:40s} {med['compute']:8.1f} {med['update']:7.1f} "
                   f"{p90(t['update']):6.1f} {med['cpu']:6.1f} {p90(t['cpu']):6.1f} "
-                  f"{med['png_ms']:6.1f} {med['png_bytes'] / 1000:6.1f} {p90(t['wait']):6.1f}"
+                  f"{med['png_ms']:6.1f} {med['png_bytes'] / 1000:6.1f} {p90(t['wait']):6.1f} {max(t['gc']):6.1f}"
                   + ("  over 100 ms" if slow else ""))
 
 

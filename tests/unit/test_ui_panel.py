@@ -1,8 +1,10 @@
 """The panel base every chapter's widgets are built on, and the quiz."""
 
 import asyncio
+import gc
 import io
 import threading
+import weakref
 
 import ipywidgets as w
 import numpy as np
@@ -43,6 +45,28 @@ def test_the_figure_is_reused_not_recreated():
     fig = p.figure
     p.controls["slope"].value = 0.5
     assert p.figure is fig and len(fig.axes) == 1
+
+
+class _Node:
+    """An object that can sit in a reference cycle and be watched with a weak reference."""
+
+
+def test_objects_alive_when_a_panel_is_built_are_left_out_of_later_collections():
+    alive = [[] for _ in range(50_000)]  # as the libraries and a chapter's data are
+    _panel()
+    assert len(gc.get_objects()) < len(alive)  # what a full collection would walk
+    assert not any(obj is alive[0] for obj in gc.get_objects())
+
+
+def test_building_a_panel_frees_old_garbage_instead_of_freezing_it():
+    node = _Node()
+    node.cycle = node
+    gc.collect()            # survives into the oldest generation, where only a full
+    watch = weakref.ref(node)  # collection would find it once it is garbage
+    del node
+    _panel()
+    gc.collect()
+    assert watch() is None
 
 
 def test_quiz_hides_answers_in_details_and_escapes_html():
