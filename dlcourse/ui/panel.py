@@ -17,7 +17,9 @@ legends), not the data.  So a panel can draw its figure once and then only *upda
   going back to an earlier key (another surface and back, a depth and back) is a frame,
   not a whole redraw.  ``background(result)`` names what the static picture's pixels
   depend on while its artists stay the same (axes limits that follow a control): when it
-  changes, the figure is updated and rasterised again, not rebuilt.
+  changes, the figure is updated and rasterised again, not rebuilt.  The last
+  :data:`KEPT_BACKGROUNDS` such pictures are kept too, so that a value seen lately (a
+  depth dragged past and back) pastes its picture instead of rasterising it again.
 * Without ``update``, ``draw(fig, result)`` draws the whole (cleared) figure every time.
 
 Either way, matplotlib's constrained layout is solved once, when the figure is first drawn
@@ -74,8 +76,11 @@ from dlcourse.ui.text_cache import TextCachingCanvas
 # seconds a change from the browser waits for the next ones before it is drawn
 COALESCE_S = 0.02
 
-# static figures (with their backgrounds) a panel keeps, one per key, most recent first
+# static figures a panel keeps, one per key, the least recently shown dropped first
 KEPT_FIGURES = 8
+
+# rasterised backgrounds a panel keeps, one per key and background value (~0.6 MB each)
+KEPT_BACKGROUNDS = 32
 
 
 def _changing_artists(artists) -> list[Artist]:
@@ -171,10 +176,11 @@ class Panel(widgets.VBox):
         self._figsize, self._dpi = figsize, dpi
         self.figure = self._new_figure()
         self._positions = None  # solved axes positions, reused while the axes stay the same
-        # with update: key -> [figure, artists, background pixels, background(result) they
-        # show, the result first drawn]; the result stays alive, so that a key made of id()s
-        # cannot come back for another object
+        # with update: key -> (figure, artists, the result first drawn); the result stays
+        # alive, so that a key made of id()s cannot come back for another object
         self._statics = OrderedDict()
+        # with update: (key, background(result)) -> the pixels of that static picture
+        self._backgrounds = OrderedDict()
         self._pending = None    # the loop's handle of a redraw waiting for more changes
         self._stream = None     # the frames of a streaming compute, shown one per turn
         self._loop = _running_loop()  # the panel's home: all drawing happens on it
@@ -232,20 +238,18 @@ class Panel(widgets.VBox):
             key = None if self.key is None else self.key(result)
             if key in self._statics:      # drawn before: its figure, its artists updated
                 self._statics.move_to_end(key)
-                static = self._statics[key]
-                self.figure, artists = static[:2]
+                self.figure, artists, _ = self._statics[key]
                 text = self._update_artists(artists, result)
-                shows = None if self.background is None else self.background(result)
-                if shows != static[3]:    # the same artists, other limits: rasterised again
-                    self.figure.canvas.draw()
-                    static[2:4] = self.figure.canvas.copy_from_bbox(self.figure.bbox), shows
             else:
-                text = self._draw_static(key, result)
-                static = self._statics[key]
-                artists = static[1]
+                text, artists = self._draw_static(key, result)
+            shown = (key, None if self.background is None else self.background(result))
+            if shown in self._backgrounds:
+                self._backgrounds.move_to_end(shown)
+            else:                         # the same artists, other limits: rasterised again
+                self._keep_background(shown)
             png = time.perf_counter()
             canvas = self.figure.canvas
-            canvas.restore_region(static[2])
+            canvas.restore_region(self._backgrounds[shown])
             renderer = canvas.get_renderer()
             for artist in _changing_artists(artists):
                 artist.draw(renderer)
@@ -259,22 +263,28 @@ class Panel(widgets.VBox):
         return figure
 
     def _draw_static(self, key, result):
-        """Draw and update the figure of a new key; keep its picture without the changing
-        artists as its background, and the figure for when the key comes back.  Returns
-        ``update``'s summary."""
+        """Draw, update and lay out the figure of a new key, and keep it for when the key
+        comes back.  Returns ``update``'s summary and the changing artists."""
         if len(self._statics) >= KEPT_FIGURES:       # the least recently shown makes room
-            _, (self.figure, *_) = self._statics.popitem(last=False)
+            old_key, (self.figure, *_) = self._statics.popitem(last=False)
+            for shown in [shown for shown in self._backgrounds if shown[0] == old_key]:
+                del self._backgrounds[shown]
         elif self._statics:
             self.figure = self._new_figure()
         self.figure.clear()
         artists = self.draw(self.figure, result)
         text = self._update_artists(artists, result)  # laid out and rasterised with it
         self._lay_out()
+        self._statics[key] = (self.figure, artists, result)
+        return text, artists
+
+    def _keep_background(self, shown) -> None:
+        """Rasterise the figure without its changing artists; keep the pixels as the
+        background of ``shown`` (the key, and what ``background`` says they show)."""
+        if len(self._backgrounds) >= KEPT_BACKGROUNDS:
+            self._backgrounds.popitem(last=False)
         self.figure.canvas.draw()
-        pixels = self.figure.canvas.copy_from_bbox(self.figure.bbox)
-        shows = None if self.background is None else self.background(result)
-        self._statics[key] = [self.figure, artists, pixels, shows, result]
-        return text
+        self._backgrounds[shown] = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
     def _update_artists(self, artists, result):
         """``update``, then every changing artist -- those it made anew too (a legend, a

@@ -257,6 +257,29 @@ def test_a_new_background_is_rasterised_again_from_the_same_figure():
     assert (_pixels(stale) != _pixels(fresh)).any()
 
 
+def test_a_background_seen_lately_is_pasted_not_rasterised_again(monkeypatch):
+    p = _zoom_panel([])
+    rasterised = []
+    draw = p.figure.canvas.draw
+    monkeypatch.setattr(p.figure.canvas, "draw", lambda: rasterised.append(1) or draw())
+    for slope in (2.5, 0.7, 2.2, 0.2):   # limits 3, 1, 3, 1: the last two seen before
+        p.controls["slope"].value = slope
+        assert (_pixels(p) == _pixels(_zoom_at(slope))).all(), slope
+    assert len(rasterised) == 1
+
+
+def test_only_the_last_kept_backgrounds_are_kept(monkeypatch):
+    monkeypatch.setattr(panel_module, "KEPT_BACKGROUNDS", 2)
+    p = _zoom_panel([])
+    rasterised = []
+    draw = p.figure.canvas.draw
+    monkeypatch.setattr(p.figure.canvas, "draw", lambda: rasterised.append(1) or draw())
+    # backgrounds 1, 2, 1 (kept), 0 (2 is forgotten), 1 (kept), 2 (rasterised again)
+    for slope in (1.5, 2.5, 1.5, 0.5, 1.5, 2.5):
+        p.controls["slope"].value = slope
+    assert len(rasterised) == 4 and (_pixels(p) == _pixels(_zoom_at(2.5))).all()
+
+
 def test_a_new_keys_background_shows_the_limits_that_update_sets():
     """``update`` runs before a new key's figure is rasterised: ``draw`` need not repeat it."""
     def draw_without_limits(fig, slope):
