@@ -114,12 +114,16 @@ def chapter_06():
 
 def chapter_07():
     from dlcourse.chapters.training_deep_nets.panels import signal_panel
+    drag = [("depth", depth) for depth in (*range(12, 31, 2), *range(29, 0, -2))]
     return {
         "signal explorer (depth 10, width 128)": (signal_panel(), [
             ("init", "small"), ("init", "he"), ("activation", "relu"), ("init", "large"),
             ("depth", 20), ("depth", 10), ("activation", "selu"), ("init", "lecun"),
             ("bias_init", 0.1), ("bias_init", 0.0), ("activation", "tanh"),
             ("init", "xavier")]),
+        "signal explorer: depth dragged, no pause": (signal_panel(), drag),
+        "signal explorer: depth, after a pause": (signal_panel(), [
+            change for move in drag for change in (PAUSE, move)]),
     }
 
 
@@ -177,6 +181,9 @@ def chapter_12():
     }
 
 
+#: In a change list: the learner pauses, and the panel does its idle work (``prefetch``).
+PAUSE = ("pause", None)
+
 CHAPTERS = {name[-2:]: build for name, build in globals().items()
             if name.startswith("chapter_")}
 
@@ -213,6 +220,9 @@ def time_panel(panel, changes, rounds: int) -> dict:
 def _time_updates(panel, changes, rounds, times) -> None:
     for _ in range(rounds):
         for name, value in changes:
+            if (name, value) == PAUSE:
+                _idle_work(panel)
+                continue
             wall, cpu = time.perf_counter(), time.process_time()
             panel.controls[name].value = value          # a full update, as in JupyterLab
             times["cpu"].append(1000 * (time.process_time() - cpu))
@@ -224,6 +234,12 @@ def _time_updates(panel, changes, rounds, times) -> None:
             for _ in _frames(panel.compute(**panel.values())):
                 pass
             times["compute"].append(1000 * (time.perf_counter() - start))
+
+
+def _idle_work(panel) -> None:
+    """What a panel computes while the learner pauses, in a running kernel (untimed)."""
+    for values in panel.prefetch(panel.values()) if panel.prefetch else ():
+        panel.compute(**values)
 
 
 def _frames(result):

@@ -43,6 +43,12 @@ from Python (a notebook cell, a test) redraws at once.  A ``compute`` that is a 
 streams: every result it yields is shown as a frame, and a newer change from the browser
 abandons it.
 
+Idle time: a panel whose ``compute`` remembers its results may name the settings a learner
+is likely to try next (``prefetch``, e.g. the depths next to the current one).  While the
+panel is idle in a running kernel, it computes them, one per turn of the loop, nearest
+first; any change stops that, so it waits for one computation at most, and choosing a
+setting computed already costs a frame, not a computation.
+
 Threads: JupyterLab (4.4 and later) may send the controls' messages to a kernel *subshell*,
 whose own thread and event loop handle them while the main thread draws.  So the panel has
 one home: the event loop it was built on (the kernel's main loop, in a notebook).  Every
@@ -117,6 +123,10 @@ class Panel(widgets.VBox):
         the returned list or dict; it changes nothing else in the figure, except what
         ``background`` names.  It also runs before a new key's figure is rasterised, so
         ``draw`` need not set what ``update`` sets (texts, data, limits).
+    prefetch : callable, optional
+        ``prefetch(values)`` -> the control values (dicts, nearest first) to compute while
+        the panel is idle, given the current ones.  Only for a ``compute`` that is not a
+        generator and remembers its results (``functools.lru_cache``).
     key : callable, optional
         ``key(result)`` -> a hashable value on which the static part of the figure depends;
         a key not among the last :data:`KEPT_FIGURES` shown is drawn afresh, in a figure of
@@ -158,7 +168,7 @@ class Panel(widgets.VBox):
     def __init__(self, compute: Callable, draw: Callable,
                  controls: Mapping[str, widgets.ValueWidget], *, update: Callable | None = None,
                  key: Callable | None = None, background: Callable | None = None,
-                 figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90,
+                 prefetch: Callable | None = None, figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90,
                  axes_layout: str = "constrained"):
         if axes_layout not in ("constrained", "fixed"):
             raise ValueError(f'axes_layout must be "constrained" or "fixed", '
@@ -171,6 +181,7 @@ class Panel(widgets.VBox):
         self.update_artists = update
         self.key = key
         self.background = background
+        self.prefetch = prefetch
         self.controls = dict(controls)
         self.axes_layout = axes_layout
         self._figsize, self._dpi = figsize, dpi
@@ -181,7 +192,8 @@ class Panel(widgets.VBox):
         self._statics = OrderedDict()
         # with update: (key, background(result)) -> the pixels of that static picture
         self._backgrounds = OrderedDict()
-        self._pending = None    # the loop's handle of a redraw waiting for more changes
+        self._pending = None    # the loop's handle of what waits: a redraw, or idle work
+        self._upcoming = iter(())  # the values left to compute while idle
         self._stream = None     # the frames of a streaming compute, shown one per turn
         self._loop = _running_loop()  # the panel's home: all drawing happens on it
         self._thread = threading.get_ident()
@@ -224,6 +236,7 @@ class Panel(widgets.VBox):
             last = now
             self.last_update_ms = 1000 * (now - start)
             yield
+        self._when_idle()
 
     def _show(self, result) -> None:
         """Draw ``result`` and swap the image and the summary."""
@@ -370,8 +383,26 @@ class Panel(widgets.VBox):
             return
         self._pending = loop.call_soon(self._next_frame, loop)
 
+    def _when_idle(self) -> None:
+        """Start computing ``prefetch``'s values, if the panel's loop is running here."""
+        loop = self._home()
+        if (self.prefetch is not None and loop is not None and loop.is_running()
+                and threading.get_ident() == self._thread):
+            self._upcoming = iter(self.prefetch(self.values()))
+            self._pending = loop.call_soon(self._compute_upcoming, loop)
+
+    def _compute_upcoming(self, loop) -> None:
+        """Compute the next of the values ``prefetch`` named; the one after it at the
+        loop's next turn, once the messages waiting are read."""
+        self._pending = None
+        values = next(self._upcoming, None)
+        if values is not None:
+            self.compute(**values)
+            self._pending = loop.call_soon(self._compute_upcoming, loop)
+
     def _cancel(self) -> None:
-        """Drop a redraw that waits, and abandon the frames of a streaming compute."""
+        """Drop a redraw or idle work that waits, and abandon the frames of a streaming
+        compute."""
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None

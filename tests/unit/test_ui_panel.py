@@ -4,6 +4,7 @@ import asyncio
 import gc
 import io
 import threading
+import time
 import weakref
 
 import ipywidgets as w
@@ -364,6 +365,54 @@ def test_a_change_from_python_redraws_at_once_even_inside_the_kernels_loop():
         return p.result, p.summary.value
 
     assert asyncio.run(cell()) == (0.5, "slope 0.5")
+
+
+# -- idle time: the settings a learner may try next ------------------------------------------
+
+def _prefetching_panel(computes, prefetch):
+    def compute(n):
+        computes.append(n)
+        time.sleep(0.001)              # a computation takes time
+        return n
+
+    return Panel(compute, lambda fig, n: str(n), {"n": w.IntSlider(value=1, min=1, max=10**6)},
+                 prefetch=prefetch)
+
+
+def test_an_idle_panel_computes_the_values_prefetch_names_nearest_first():
+    computes = []
+
+    async def cell():   # built in a cell: the kernel's loop runs
+        _prefetching_panel(computes, lambda values: [{"n": values["n"] + i} for i in (1, 2)])
+        await _until(lambda: len(computes) == 3)
+        await asyncio.sleep(0.05)
+
+    asyncio.run(cell())
+    assert computes == [1, 2, 3]       # shown, then the two named, and nothing more
+
+
+def test_a_change_stops_the_idle_work_and_starts_it_again_from_the_new_values():
+    computes = []
+
+    async def browser():
+        p = _prefetching_panel(computes, lambda values: [{"n": 1000 * values["n"] + i}
+                                                         for i in range(1, 1000)])
+        await _until(lambda: len(computes) > 3)
+        p.controls["n"].set_state({"value": 2})
+        await _until(lambda: 2003 in computes)
+
+    asyncio.run(browser())
+    first_after_the_change = computes.index(2)
+    assert all(n < 2000 for n in computes[:first_after_the_change])
+    assert all(n == 2 or n > 2000 for n in computes[first_after_the_change:])
+    assert first_after_the_change < 1000   # the idle work for n = 1 stopped at the change
+
+
+def test_without_a_running_loop_nothing_is_computed_ahead():
+    computes = []
+    p = _prefetching_panel(computes, lambda values: [{"n": 7}])
+    p.controls["n"].value = 2          # a change from Python, outside any loop
+    assert computes == [1, 2]
 
 
 # -- streaming ------------------------------------------------------------------------------

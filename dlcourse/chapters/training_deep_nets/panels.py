@@ -2,7 +2,9 @@
 
 The compute is :func:`signal_explorer` (a thin wrapper of
 :func:`dlcourse.chapters.training_deep_nets.signal_propagation.propagate`), remembered per
-setting, so that going back to one is instant.  The figure is drawn once by
+setting, so that going back to one is instant; while the panel is idle, the other depths of
+the current setting are computed too, nearest first, so that dragging the depth slider
+only draws.  The figure is drawn once by
 :func:`dlcourse.chapters.training_deep_nets.plots.plot_signal`; an update only changes the
 heatmaps, the curves, the value axes' limits and ticks and the legend
 (:func:`dlcourse.chapters.training_deep_nets.plots.set_signal`).
@@ -29,7 +31,9 @@ from dlcourse.chapters.training_deep_nets.signal_propagation import (
 )
 from dlcourse.ui.panel import Panel
 
-__all__ = ["signal_explorer", "signal_panel", "verdict"]
+__all__ = ["other_depths", "signal_explorer", "signal_panel", "verdict"]
+
+MAX_DEPTH = 30  # the depth slider's end
 
 
 def verdict(ratio: float, *, factor: float = 100.0) -> str:
@@ -89,10 +93,21 @@ def _update(artists, result):
             f"active (positive) outputs in the last layer {stats.active_fraction[-1]:.0%}")
 
 
+def other_depths(values: dict) -> list[dict]:
+    """The panel's values at every other depth the slider offers, nearest first: what
+    dragging it reaches next.
+
+    >>> [v["depth"] for v in other_depths({"depth": 3, "init": "he"})][:4]
+    [2, 4, 1, 5]
+    """
+    depths = sorted(range(1, MAX_DEPTH + 1), key=lambda d: (abs(d - values["depth"]), d))
+    return [{**values, "depth": d} for d in depths if d != values["depth"]]
+
+
 def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> Panel:
     """Choose depth, activation, init and bias init; see activations and gradients per layer."""
     controls = {
-        "depth": widgets.IntSlider(value=depth, min=1, max=30, description="depth"),
+        "depth": widgets.IntSlider(value=depth, min=1, max=MAX_DEPTH, description="depth"),
         "activation": widgets.Dropdown(options=list(ACTIVATION_CHOICES), value=activation,
                                        description="activation"),
         "init": widgets.Dropdown(options=list(INITS), value=init, description="init"),
@@ -100,5 +115,6 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
                                          description="bias init"),
     }
     return Panel(functools.lru_cache(maxsize=64)(signal_explorer), _draw, controls,
-                 update=_update, background=lambda result: result["depth"], figsize=(9.5, 3.0),
+                 update=_update, background=lambda result: result["depth"],
+                 prefetch=other_depths, figsize=(9.5, 3.0),
                  dpi=72, axes_layout="fixed")
