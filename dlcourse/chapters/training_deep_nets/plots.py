@@ -63,7 +63,8 @@ def plot_layer_heatmap(ax, values, *, title: str, ylabel: str):
     image = ax.imshow(np.zeros((1, 1)), origin="lower", aspect="auto", cmap="magma",
                       interpolation="nearest")  # one block per bin: exact, and quick to draw
     set_layer_heatmap(image, values)
-    ax.set(title=title, xlabel="layer", ylabel=ylabel)
+    ax.set(xlabel="layer", ylabel=ylabel)
+    _set_title(ax, title)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))     # layers: whole numbers
     return ax
 
@@ -86,7 +87,8 @@ def plot_std_per_layer(ax, curves: dict, *, title: str = "spread per layer",
     """Log-scale standard deviation per layer, one line per ``label: stds``."""
     for label, stds in curves.items():
         ax.semilogy(*_std_points(stds), marker="o", ms=3, label=label)
-    ax.set(title=title, xlabel="layer", ylabel=ylabel)
+    ax.set(xlabel="layer", ylabel=ylabel)
+    _set_title(ax, title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _std_ticks(ax)
     ax.legend(fontsize="small")
@@ -101,6 +103,13 @@ def set_std_per_layer(ax, curves) -> None:
     ax.relim()
     ax.autoscale_view()
     _std_ticks(ax)
+
+
+def _set_title(ax, title: str) -> None:
+    """The title just above the axes, where nothing else is drawn: placed there once
+    instead of searched for at every draw (a quarter of rasterising the signal panel,
+    which happens at every new depth)."""
+    ax.set_title(title, y=1.0)
 
 
 def _std_points(stds) -> tuple[np.ndarray, np.ndarray]:
