@@ -34,10 +34,12 @@ from types import GeneratorType
 
 def chapter_01():
     from dlcourse.chapters.learning_from_data.panels import knn_panel, search_panel
+    knn_changes = [("k", 1), ("k", 15), ("k", 5), ("metric", "manhattan"), ("metric", "cosine"),
+                   ("metric", "euclidean"), ("noise", 0.35), ("noise", 0.4), ("noise", 0.3)]
     return {
-        "k-NN (200 train points, 100x100 grid)": (knn_panel(), [
-            ("k", 1), ("k", 15), ("k", 5), ("metric", "manhattan"), ("metric", "cosine"),
-            ("metric", "euclidean"), ("noise", 0.6), ("noise", 0.1), ("noise", 0.3)]),
+        "k-NN (200 train points, 100x100 grid)": (knn_panel(), knn_changes),
+        "k-NN, after a pause": (knn_panel(), [
+            change for move in knn_changes for change in (PAUSE, move)]),
         "grid vs random search (200 repeats)": (search_panel(), [
             ("budget", 9), ("budget", 49), ("budget", 100), ("budget", 16), ("seed", 3),
             ("seed", 1)]),
@@ -263,7 +265,8 @@ def main():
         parser.error(f"no panels for chapter(s) {', '.join(unknown)}; "
                      f"choose from {', '.join(CHAPTERS)}")
     print(f"{'ch':3s} {'panel':40s} {'compute':>8s} {'update':>7s} {'p90':>6s} "
-          f"{'CPU':>6s} {'p90':>6s} {'PNG ms':>6s} {'PNG kB':>6s} {'wait':>6s} {'GC':>6s}   (ms unless kB)")
+          f"{'CPU':>6s} {'p90':>6s} {'PNG ms':>6s} {'PNG kB':>6s} {'wait':>6s} {'GC':>6s}"
+          "   (ms unless kB)")
     for chapter in args.chapters or CHAPTERS:
         for name, (panel, changes) in CHAPTERS[chapter]().items():
             t = time_panel(panel, changes, args.rounds)
@@ -271,7 +274,8 @@ def main():
             slow = p90(t["wait"]) >= 100    # the update itself, or a streaming panel's frames
             print(f"{chapter:3s} {name:40s} {med['compute']:8.1f} {med['update']:7.1f} "
                   f"{p90(t['update']):6.1f} {med['cpu']:6.1f} {p90(t['cpu']):6.1f} "
-                  f"{med['png_ms']:6.1f} {med['png_bytes'] / 1000:6.1f} {p90(t['wait']):6.1f} {max(t['gc']):6.1f}"
+                  f"{med['png_ms']:6.1f} {med['png_bytes'] / 1000:6.1f} {p90(t['wait']):6.1f} "
+                  f"{max(t['gc']):6.1f}"
                   + ("  over 100 ms" if slow else ""))
 
 

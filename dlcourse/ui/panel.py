@@ -168,8 +168,8 @@ class Panel(widgets.VBox):
     def __init__(self, compute: Callable, draw: Callable,
                  controls: Mapping[str, widgets.ValueWidget], *, update: Callable | None = None,
                  key: Callable | None = None, background: Callable | None = None,
-                 prefetch: Callable | None = None, figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90,
-                 axes_layout: str = "constrained"):
+                 prefetch: Callable | None = None, figsize: tuple[float, float] = (8.0, 3.6),
+                 dpi: int = 90, axes_layout: str = "constrained"):
         if axes_layout not in ("constrained", "fixed"):
             raise ValueError(f'axes_layout must be "constrained" or "fixed", '
                              f'got {axes_layout!r}')

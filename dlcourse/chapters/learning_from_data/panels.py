@@ -25,7 +25,9 @@ from dlcourse.chapters.learning_from_data.plots import (
 from dlcourse.chapters.learning_from_data.search import compare_search
 from dlcourse.ui.panel import Panel
 
-__all__ = ["knn_panel", "search_panel"]
+__all__ = ["knn_panel", "nearby_knn_settings", "search_panel"]
+
+NOISE_STEP = 0.05    # the k-NN panel's noise slider: 0 .. 0.8 in these steps
 
 
 def _draw_knn(fig, demo):
@@ -66,15 +68,36 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
     >>> panel.controls["k"].value = 1
     >>> panel.result.train_accuracy
     1.0
+
+    A new metric or noise level is a new data set to rank (tens of ms); while the panel is
+    idle, it ranks the other metrics and the noise levels either side
+    (:func:`nearby_knn_settings`), so that choosing one of them only counts votes.
     """
     controls = {
         "k": widgets.IntSlider(value=k, min=1, max=51, step=2, description="k"),
         "metric": widgets.Dropdown(options=METRICS, value=metric, description="metric"),
-        "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.8, step=0.05,
+        "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.8, step=NOISE_STEP,
                                      description="noise"),
     }
-    return Panel(lambda k, metric, noise: knn_demo(k, metric, noise, seed=seed), _draw_knn,
-                 controls, update=_update_knn, background=_extent, figsize=(7.5, 4.2))
+
+    def compute(k, metric, noise):  # noise on the slider's grid: 0.1 + 0.05 is 0.15
+        return knn_demo(k, metric, round(noise, 2), seed=seed)
+
+    return Panel(compute, _draw_knn, controls, update=_update_knn, background=_extent,
+                 prefetch=nearby_knn_settings, figsize=(7.5, 4.2))
+
+
+def nearby_knn_settings(values: dict) -> list[dict]:
+    """The k-NN panel's values with each other metric, then with the noise one step either
+    side: the data sets a learner reaches next.
+
+    >>> [(v["metric"], v["noise"]) for v in nearby_knn_settings(
+    ...     {"k": 5, "metric": "cosine", "noise": 0.1})]
+    [('euclidean', 0.1), ('manhattan', 0.1), ('cosine', 0.15), ('cosine', 0.05)]
+    """
+    others = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
+    noises = (round(values["noise"] + step, 2) for step in (NOISE_STEP, -NOISE_STEP))
+    return others + [{**values, "noise": noise} for noise in noises if 0 <= noise <= 0.8]
 
 
 def _draw_search(fig, comparison):
