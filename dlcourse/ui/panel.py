@@ -123,10 +123,6 @@ class Panel(widgets.VBox):
         the returned list or dict; it changes nothing else in the figure, except what
         ``background`` names.  It also runs before a new key's figure is rasterised, so
         ``draw`` need not set what ``update`` sets (texts, data, limits).
-    prefetch : callable, optional
-        ``prefetch(values)`` -> the control values (dicts, nearest first) to compute while
-        the panel is idle, given the current ones.  Only for a ``compute`` that is not a
-        generator and remembers its results (``functools.lru_cache``).
     key : callable, optional
         ``key(result)`` -> a hashable value on which the static part of the figure depends;
         a key not among the last :data:`KEPT_FIGURES` shown is drawn afresh, in a figure of
@@ -135,6 +131,11 @@ class Panel(widgets.VBox):
         ``background(result)`` -> a value on which the static part's pixels depend, but not
         its artists: e.g. axes limits that ``update`` sets.  When it changes, ``update`` is
         applied and the figure rasterised again (no ``draw``).  Only with ``update``.
+    prefetch : callable, optional
+        ``prefetch(values)`` -> the control values (dicts, nearest first) to compute while
+        the panel is idle, given the current ones.  Only for a ``compute`` that is not a
+        generator and remembers its results (``functools.lru_cache``).  A value whose
+        computation fails ends the idle work; choosing it shows the error as usual.
     figsize : (float, float)
         Figure size in inches.
     dpi : int
@@ -396,9 +397,13 @@ class Panel(widgets.VBox):
         loop's next turn, once the messages waiting are read."""
         self._pending = None
         values = next(self._upcoming, None)
-        if values is not None:
+        if values is None:
+            return
+        try:
             self.compute(**values)
-            self._pending = loop.call_soon(self._compute_upcoming, loop)
+        except Exception:  # shown if the learner chooses it, like any failed update
+            return
+        self._pending = loop.call_soon(self._compute_upcoming, loop)
 
     def _cancel(self) -> None:
         """Drop a redraw or idle work that waits, and abandon the frames of a streaming

@@ -408,6 +408,26 @@ def test_a_change_stops_the_idle_work_and_starts_it_again_from_the_new_values():
     assert first_after_the_change < 1000   # the idle work for n = 1 stopped at the change
 
 
+def test_a_value_that_fails_to_compute_ends_the_idle_work_quietly():
+    computes, unhandled = [], []
+
+    def compute(n):
+        computes.append(n)
+        if n == 2:
+            raise ValueError("no such setting")
+        return n
+
+    async def cell():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context:
+                                                         unhandled.append(context))
+        Panel(compute, lambda fig, n: str(n), {"n": w.IntSlider(value=1)},
+              prefetch=lambda values: [{"n": 2}, {"n": 3}])
+        await asyncio.sleep(0.1)
+
+    asyncio.run(cell())
+    assert computes == [1, 2] and unhandled == []
+
+
 def test_without_a_running_loop_nothing_is_computed_ahead():
     computes = []
     p = _prefetching_panel(computes, lambda values: [{"n": 7}])
