@@ -147,9 +147,10 @@ class KNeighborsClassifier:
         self._y = xp.searchsorted(self.classes_, y)     # labels as indices 0 .. C-1
         return self
 
-    def kneighbors(self, X, n_neighbors: int | None = None):
+    def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
         """Distances ``(n, k)`` and training indices ``(n, k)`` of the nearest samples,
-        nearest first."""
+        nearest first; the indices alone if ``return_distance`` is false (as in
+        scikit-learn)."""
         if not hasattr(self, "_X"):
             raise RuntimeError("call fit(X, y) before asking for neighbours")
         k = self.n_neighbors if n_neighbors is None else int(n_neighbors)
@@ -162,11 +163,12 @@ class KNeighborsClassifier:
         nearest = xp.argpartition(distances, k - 1, axis=1)[:, :k]
         d = xp.take_along_axis(distances, nearest, axis=1)              # (n, k)
         order = xp.argsort(d, axis=1, kind="stable")
-        return xp.take_along_axis(d, order, axis=1), xp.take_along_axis(nearest, order, axis=1)
+        nearest = xp.take_along_axis(nearest, order, axis=1)
+        return (xp.take_along_axis(d, order, axis=1), nearest) if return_distance else nearest
 
     def vote_counts(self, X):
         """Class scores ``(n, C)``: how many of the ``k`` neighbours carry each class."""
-        _, neighbors = self.kneighbors(X)
+        neighbors = self.kneighbors(X, return_distance=False)
         return majority_vote(self._y[neighbors], len(self.classes_))
 
     def predict_proba(self, X):
@@ -308,7 +310,7 @@ def ranked_neighbour_labels(model: KNeighborsClassifier, X, depth: int):
     """
     if len(model.classes_) > 127:
         raise ValueError(f"int8 labels hold up to 127 classes, got {len(model.classes_)}")
-    _, nearest = model.kneighbors(X, depth)
+    nearest = model.kneighbors(X, depth, return_distance=False)
     return model._y[nearest].astype(array_module(nearest).int8)
 
 

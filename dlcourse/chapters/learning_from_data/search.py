@@ -258,7 +258,7 @@ def knn_validation_search(X_train, y_train, X_val, y_val, *,
     accuracy = np.zeros((len(metrics), len(ks)))
     for i, metric in enumerate(metrics):
         model = KNeighborsClassifier(max(ks), metric=metric).fit(X_train, y_train)
-        _, neighbors = model.kneighbors(X_val)                      # (n_val, max k), sorted
+        neighbors = model.kneighbors(X_val, return_distance=False)  # (n_val, max k), sorted
         labels = model._y[neighbors]
         xp = array_module(labels)
         for j, k in enumerate(ks):

@@ -92,6 +92,8 @@ def test_knn_matches_sklearn_neighbours_votes_and_predictions(rng, metric, k):
     their_dist, their_idx = theirs.kneighbors(Q)
     np.testing.assert_array_equal(idx, their_idx)
     np.testing.assert_allclose(dist, their_dist, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(ours.kneighbors(Q, return_distance=False),
+                                  theirs.kneighbors(Q, return_distance=False))
     np.testing.assert_allclose(ours.predict_proba(Q), theirs.predict_proba(Q))
     np.testing.assert_array_equal(ours.predict(Q), theirs.predict(Q))
     assert ours.score(Q, y[:25]) == pytest.approx(theirs.score(Q, y[:25]))
