@@ -3,9 +3,8 @@
 The compute is :func:`signal_explorer` (a thin wrapper of
 :func:`dlcourse.chapters.training_deep_nets.signal_propagation.propagate`), remembered per
 setting, so that going back to one is instant; while the panel is idle, the other depths of
-the current setting are computed too, nearest first, and then the other activations and
-inits at the current depth (:func:`nearby_signal_settings`), so that dragging the depth
-slider or choosing from a dropdown only draws.  The figure is drawn once by
+the current setting are computed too, nearest first, so that dragging the depth slider
+only draws.  The figure is drawn once by
 :func:`dlcourse.chapters.training_deep_nets.plots.plot_signal`; an update only changes the
 heatmaps, the curves, the value axes' limits and ticks and the legend
 (:func:`dlcourse.chapters.training_deep_nets.plots.set_signal`).
@@ -32,7 +31,7 @@ from dlcourse.chapters.training_deep_nets.signal_propagation import (
 )
 from dlcourse.ui.panel import Panel
 
-__all__ = ["nearby_signal_settings", "signal_explorer", "signal_panel", "verdict"]
+__all__ = ["other_depths", "signal_explorer", "signal_panel", "verdict"]
 
 MAX_DEPTH = 30  # the depth slider's end
 
@@ -94,22 +93,15 @@ def _update(artists, result):
             f"active (positive) outputs in the last layer {stats.active_fraction[-1]:.0%}")
 
 
-def nearby_signal_settings(values: dict) -> list[dict]:
-    """What a learner reaches next from the panel's ``values``: every other depth the slider
-    offers, nearest first, then each other activation and init at this depth.
+def other_depths(values: dict) -> list[dict]:
+    """The panel's values at every other depth the slider offers, nearest first: what
+    dragging it reaches next.
 
-    >>> settings = nearby_signal_settings(
-    ...     {"depth": 3, "activation": "relu", "init": "he", "bias_init": 0.0})
-    >>> [v["depth"] for v in settings][:4], len(settings)
-    ([2, 4, 1, 5], 37)
-    >>> settings[-1]
-    {'depth': 3, 'activation': 'relu', 'init': 'lecun', 'bias_init': 0.0}
+    >>> [v["depth"] for v in other_depths({"depth": 3, "init": "he"})][:4]
+    [2, 4, 1, 5]
     """
     depths = sorted(range(1, MAX_DEPTH + 1), key=lambda d: (abs(d - values["depth"]), d))
-    return ([{**values, "depth": d} for d in depths if d != values["depth"]]
-            + [{**values, "activation": a} for a in ACTIVATION_CHOICES
-               if a != values["activation"]]
-            + [{**values, "init": i} for i in INITS if i != values["init"]])
+    return [{**values, "depth": d} for d in depths if d != values["depth"]]
 
 
 def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> Panel:
@@ -124,5 +116,5 @@ def signal_panel(depth=10, activation="tanh", init="xavier", bias_init=0.0) -> P
     }
     return Panel(functools.lru_cache(maxsize=64)(signal_explorer), _draw, controls,
                  update=_update, background=lambda result: result["depth"],
-                 prefetch=nearby_signal_settings, figsize=(9.5, 3.0),
+                 prefetch=other_depths, figsize=(9.5, 3.0),
                  dpi=72, axes_layout="fixed")

@@ -46,24 +46,21 @@ def test_signal_panel_redraws_when_init_and_depth_change():
     assert len(panel.result["stats"].act_std) == 3
 
 
-def test_an_idle_signal_panel_computes_what_comes_next_so_dragging_only_draws():
+def test_an_idle_signal_panel_computes_the_other_depths_so_dragging_only_draws():
     async def cell():   # built in a notebook cell: the kernel's loop runs on
         panel = signal_panel(depth=10, activation="relu", init="he")
-        while panel.compute.cache_info().currsize < 30 + 3 + 5:  # depths, activations, inits
+        while panel.compute.cache_info().currsize < 30:
             await asyncio.sleep(0.01)
         return panel
 
     panel = asyncio.run(cell())
     misses = panel.compute.cache_info().misses
-    for depth in (11, 1, 30):
+    for depth in (11, 30, 1):
         panel.controls["depth"].value = depth
         assert len(panel.result["stats"].act_std) == depth
-    fresh = signal_explorer(30, "relu", "he")["stats"]               # the same numbers
-    assert panel.result["stats"].grad_std == fresh.grad_std
-    panel.controls["depth"].value = 10
-    panel.controls["init"].value = "large"
-    assert panel.result["verdict"] == "exploding"
     assert panel.compute.cache_info().misses == misses
+    fresh = signal_explorer(1, "relu", "he")["stats"]                # the same numbers
+    assert panel.result["stats"].grad_std == fresh.grad_std
 
 
 def test_layer_histograms_columns_sum_to_one_on_a_shared_range():
