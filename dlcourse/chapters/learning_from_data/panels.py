@@ -70,7 +70,7 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
     1.0
 
     A new metric or noise level is a new data set to rank (tens of ms); while the panel is
-    idle, it ranks the other metrics and the noise levels either side
+    idle, it ranks the noise levels either side and the other metrics
     (:func:`nearby_knn_settings`), so that choosing one of them only counts votes.
     """
     controls = {
@@ -88,16 +88,16 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
 
 
 def nearby_knn_settings(values: dict) -> list[dict]:
-    """The k-NN panel's values with each other metric, then with the noise one step either
-    side: the data sets a learner reaches next.
+    """The k-NN panel's values with the noise one step either side, then with each other
+    metric: the data sets a learner reaches next, the slider's first.
 
     >>> [(v["metric"], v["noise"]) for v in nearby_knn_settings(
     ...     {"k": 5, "metric": "cosine", "noise": 0.1})]
-    [('euclidean', 0.1), ('manhattan', 0.1), ('cosine', 0.15), ('cosine', 0.05)]
+    [('cosine', 0.15), ('cosine', 0.05), ('euclidean', 0.1), ('manhattan', 0.1)]
     """
-    others = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
     noises = (round(values["noise"] + step, 2) for step in (NOISE_STEP, -NOISE_STEP))
-    return others + [{**values, "noise": noise} for noise in noises if 0 <= noise <= 0.8]
+    others = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
+    return [{**values, "noise": noise} for noise in noises if 0 <= noise <= 0.8] + others
 
 
 def _draw_search(fig, comparison):
