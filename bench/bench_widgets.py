@@ -176,14 +176,17 @@ def chapter_11():
 def chapter_12():
     from dlcourse.chapters.review import practice
     from dlcourse.chapters.review.panels import practice_panel
+    problems = [change for kind in practice.KINDS
+                for change in (("kind", kind), ("seed", 1), ("seed", 2))]
     return {
-        "practice problems (kind, seed)": (practice_panel(), [
-            change for kind in practice.KINDS
-            for change in (("kind", kind), ("seed", 1), ("seed", 2))]),
+        "practice problems (kind, seed)": (practice_panel(), problems),
+        "practice, reading each problem": (practice_panel(), [
+            change for move in problems for change in (PAUSE, move)]),
     }
 
 
-#: In a change list: the learner pauses, and the panel does its idle work (``prefetch``).
+#: In a change list: the learner pauses, and the panel does its idle work (``prefetch``,
+#: freeing a dropped figure), untimed.
 PAUSE = ("pause", None)
 
 CHAPTERS = {name[-2:]: build for name, build in globals().items()
@@ -194,7 +197,7 @@ class CollectorPauses:
     """The garbage collector's pauses (ms) while in the ``with`` block."""
 
     def __enter__(self):
-        self.pauses, self._start = [], None
+        self.pauses, self._start, self.ignoring = [], None, False
         gc.callbacks.append(self._callback)
         return self
 
@@ -204,7 +207,7 @@ class CollectorPauses:
     def _callback(self, phase, info):
         if phase == "start":
             self._start = time.perf_counter()
-        elif self._start is not None:
+        elif self._start is not None and not self.ignoring:
             self.pauses.append(1000 * (time.perf_counter() - self._start))
 
 
@@ -214,16 +217,19 @@ def time_panel(panel, changes, rounds: int) -> dict:
     times = {"compute": [], "update": [], "cpu": [], "png_ms": [], "png_bytes": [],
              "wait": []}
     with CollectorPauses() as collector:
-        _time_updates(panel, changes, rounds, times)
+        _time_updates(panel, changes, rounds, times, collector)
     times["gc"] = collector.pauses or [0.0]
     return times
 
 
-def _time_updates(panel, changes, rounds, times) -> None:
+def _time_updates(panel, changes, rounds, times, collector) -> None:
     for _ in range(rounds):
         for name, value in changes:
-            if (name, value) == PAUSE:
-                _idle_work(panel)
+            if (name, value) == PAUSE:   # what the panel does while the learner pauses
+                collector.ignoring = True
+                for _ in panel.idle_work():
+                    pass
+                collector.ignoring = False
                 continue
             wall, cpu = time.perf_counter(), time.process_time()
             panel.controls[name].value = value          # a full update, as in JupyterLab
@@ -236,12 +242,6 @@ def _time_updates(panel, changes, rounds, times) -> None:
             for _ in _frames(panel.compute(**panel.values())):
                 pass
             times["compute"].append(1000 * (time.perf_counter() - start))
-
-
-def _idle_work(panel) -> None:
-    """What a panel computes while the learner pauses, in a running kernel (untimed)."""
-    for values in panel.prefetch(panel.values()) if panel.prefetch else ():
-        panel.compute(**values)
 
 
 def _frames(result):

@@ -428,6 +428,35 @@ def test_a_value_that_fails_to_compute_ends_the_idle_work_quietly():
     assert computes == [1, 2] and unhandled == []
 
 
+def test_an_idle_panel_frees_the_figure_it_dropped(monkeypatch):
+    monkeypatch.setattr(panel_module, "KEPT_FIGURES", 2)
+    p = Panel(lambda n: n, lambda fig, n: [fig.add_subplot().set_title(str(n))],
+              {"n": w.IntSlider(value=0, min=0, max=9)},
+              update=lambda artists, n: None, key=lambda n: n)
+    p.controls["n"].value = 1                  # keeps 0 (frozen with the panel) and 1
+    axes = weakref.ref(p._statics[1][1][0].axes)  # 1's axes: in cycles with their artists
+
+    async def browser():
+        p.controls["n"].set_state({"value": 2})  # shows 2, drops 0; then 3 drops 1
+        await _until(lambda: p.result == 2)
+        p.controls["n"].set_state({"value": 3})
+        await _until(lambda: axes() is None)
+
+    gc.disable()        # only the panel collects: the collector's own timing is chance
+    try:
+        asyncio.run(browser())
+    finally:
+        gc.enable()
+    steps = list(p.idle_work())
+    assert steps == []                         # collected once, not at every idle time
+
+
+def test_idle_work_outside_a_loop_is_its_steps():
+    computes = []
+    p = _prefetching_panel(computes, lambda values: [{"n": values["n"] + i} for i in (1, 2)])
+    assert len(list(p.idle_work())) == 2 and computes == [1, 2, 3]
+
+
 def test_without_a_running_loop_nothing_is_computed_ahead():
     computes = []
     p = _prefetching_panel(computes, lambda values: [{"n": 7}])
