@@ -5,12 +5,15 @@ Oracles: torch.cdist / cosine similarity in float64 for the distances, scikit-le
 KNeighborsClassifier (brute force) for neighbours, vote fractions and predictions.
 """
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
 from sklearn.neighbors import KNeighborsClassifier as SkKNN
 
+from dlcourse.chapters.learning_from_data import knn
 from dlcourse.chapters.learning_from_data.knn import (
     METRICS,
     KNeighborsClassifier,
@@ -97,6 +100,37 @@ def test_knn_matches_sklearn_neighbours_votes_and_predictions(rng, metric, k):
     np.testing.assert_allclose(ours.predict_proba(Q), theirs.predict_proba(Q))
     np.testing.assert_array_equal(ours.predict(Q), theirs.predict(Q))
     assert ours.score(Q, y[:25]) == pytest.approx(theirs.score(Q, y[:25]))
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_queries_in_many_blocks_the_last_one_short_give_sklearns_neighbours(
+        rng, metric, monkeypatch):
+    monkeypatch.setattr(knn, "BLOCK_ENTRIES", 2 * 60 + 1)   # 2 queries a block: 13 blocks
+    X, y, Q = rng.standard_normal((60, 3)), rng.integers(0, 2, 60), rng.standard_normal((25, 3))
+    dist, idx = KNeighborsClassifier(4, metric=metric).fit(X, y).kneighbors(Q)
+    their_dist, their_idx = SkKNN(n_neighbors=4, metric=metric, algorithm="brute").fit(
+        X, y).kneighbors(Q)
+    np.testing.assert_array_equal(idx, their_idx)
+    np.testing.assert_allclose(dist, their_dist, rtol=1e-6, atol=1e-7)
+
+
+def test_no_queries_give_no_neighbours(rng):
+    model = KNeighborsClassifier(3).fit(rng.standard_normal((10, 2)), np.arange(10) % 2)
+    dist, idx = model.kneighbors(np.empty((0, 2)))
+    assert dist.shape == idx.shape == (0, 3)
+
+
+def test_memory_stays_a_block_of_distances_whatever_the_number_of_queries(rng):
+    model = KNeighborsClassifier(5).fit(rng.standard_normal((500, 2)), np.arange(500) % 2)
+    Q = rng.standard_normal((20_000, 2))
+    one_matrix = 20_000 * 500 * 8               # every distance at once: 80 MB
+    tracemalloc.start()
+    try:
+        model.kneighbors(Q)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < one_matrix / 4                # blocks of 2 MB and their temporaries
 
 
 def test_1nn_has_perfect_training_accuracy_because_each_point_is_its_own_neighbour(rng):
