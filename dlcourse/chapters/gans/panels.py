@@ -5,10 +5,11 @@ generator loss choose a training run; the ``snapshot`` slider walks through its 
 The compute is :func:`dlcourse.chapters.gans.gan2d.gan_lab_frames`: training a new setting takes
 one to a few seconds (on one core), so the panel streams it -- the picture follows the training
 -- and keeps every run: the snapshot slider and any setting seen before are instant.  The
-figure is drawn once per run with :func:`dlcourse.chapters.gans.plots.plot_gan_snapshot` and
-:func:`dlcourse.chapters.gans.plots.plot_gan_training`; a frame only updates the surface, the
-generated points, the title and the loss curves, and when the losses leave the loss axes,
-their limits (the figure is then rasterised again, not rebuilt).
+figure is drawn once with :func:`dlcourse.chapters.gans.plots.plot_gan_snapshot` and
+:func:`dlcourse.chapters.gans.plots.plot_gan_training` (every run has the same real points
+and surface grid); a frame only updates the surface, the generated points, the title and
+the loss curves, and when the losses leave the loss axes, their limits (the figure is then
+rasterised again, not rebuilt).  So a new setting's first picture is a frame too.
 
 Examples
 --------
@@ -45,6 +46,13 @@ def _loss_limits(result) -> tuple:
     steps = run.steps_per_epoch * result["epochs"]
     values = np.concatenate([*smoothed_losses(run), np.log(4) + np.array([-0.6, 0.6])])
     return (0, steps), (np.floor(2 * values.min() - 0.2) / 2, np.ceil(2 * values.max() + 0.2) / 2)
+
+
+def _static_key(result) -> tuple:
+    """What the figure's static part shows of a run: its real points and the extent of its
+    surface.  One seed for the whole panel: the same for every setting."""
+    run = result["run"]
+    return run.grid[0], run.grid[-1], run.data.tobytes()
 
 
 def _draw(fig, result):
@@ -102,5 +110,5 @@ def gan_lab_panel(lr_d=5e-3, lr_g=5e-3, d_steps=1, noise_dim=2, loss="non_satura
     }
     compute = functools.partial(gan_lab_frames, epochs=epochs)
     return Panel(compute, _draw, controls, update=_update,
-                 key=lambda result: id(result["run"]), background=_loss_limits,
+                 key=_static_key, background=_loss_limits,
                  figsize=(8.0, 3.4), dpi=72)

@@ -50,6 +50,16 @@ def test_panel_streams_a_new_setting_and_ends_on_the_final_snapshot():
     assert "trained in" in panel.summary.value
 
 
+def test_a_new_setting_streams_into_the_figure_already_drawn():
+    panel = gan_lab_panel(epochs=2)
+    draws, figure = [], panel.figure
+    original = panel.draw
+    panel.draw = lambda fig, result: draws.append(result) or original(fig, result)
+    panel.controls["lr_d"].value = 1e-2       # another run, the same real points and grid
+    assert panel.result["done"] and not panel.result["cached"]
+    assert draws == [] and panel.figure is figure   # its first picture too is a frame
+
+
 @pytest.mark.slow
 def test_panel_new_learning_rate_trains_a_new_run():
     panel = gan_lab_panel(epochs=4)
