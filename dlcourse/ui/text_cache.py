@@ -12,10 +12,14 @@ anew each time: most of a panel's frame.  :class:`TextCachingCanvas` keeps
 
 and blends the remembered bitmaps exactly as matplotlib does, so the picture is the same
 pixel for pixel (``tests/unit/test_ui_text_cache.py`` checks it against the plain canvas).
+It also remembers each font's height metrics, which matplotlib looks up again (the font
+found, its tables read) for every text it lays out or measures: a tenth of rasterising a
+figure with ticks and a legend.
 
 It relies on matplotlib's private text-rendering steps (``FT2Font._layout``,
-``_set_transform``, ``_render_glyph``, as in matplotlib 3.11); with another matplotlib
-release the canvas draws text the ordinary way.
+``_set_transform``, ``_render_glyph``, and the renderer's ``_get_font_height_metrics`` that
+``Text._get_layout`` asks for, as in matplotlib 3.11); with another matplotlib release the
+canvas draws text the ordinary way.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import math
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.font_manager import fontManager, get_font
 from matplotlib.ft2font import FT2Font
 
 try:
@@ -51,6 +56,11 @@ that a newer matplotlib that changed its private steps draws text the ordinary w
 
 _layouts: dict = {}   # (font, size, dpi, string, flags, features, language) -> items
 _glyphs: dict = {}    # (font, size, dpi, glyph, flags, antialiased, matrix, subpixel) -> bitmap
+_heights: dict = {}   # (font properties, dpi, font lists) -> ascent, descent, line gap
+
+# the settings, besides a text's font properties, that decide which font file it gets
+_FONT_LISTS = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy",
+               "font.monospace")
 
 
 def _remember(cache: dict, key, value):
@@ -82,6 +92,17 @@ class TextCachingRenderer(RendererAgg):
         self._draw_text_glyphs_and_boxes(
             gc, x, y, angle, ((face, size, glyph, 0, 1, dx, dy) for face, glyph, dx, dy in items),
             [])
+
+    def _get_font_height_metrics(self, prop):
+        """The ascent, descent and line gap (pixels) of the font ``prop`` finds, as
+        matplotlib 3.11's ``Text._get_layout`` reads them from the font's tables, remembered.
+        ``(None, None, None)``: no such table, measure as matplotlib does."""
+        lists = tuple(tuple(matplotlib.rcParams[name]) for name in _FONT_LISTS)
+        metrics = _heights.get((prop, self.dpi, lists))
+        if metrics is None:
+            metrics = _remember(_heights, (prop.copy(), self.dpi, lists),
+                                _height_metrics(prop, self.dpi))
+        return metrics
 
     def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
         if boxes:  # mathtext's fraction bars and roots: matplotlib's own way
@@ -118,6 +139,21 @@ class TextCachingRenderer(RendererAgg):
             self._renderer.draw_text_image(
                 buffer, left + (delta[0] >> 6),
                 int(self.height) - top - (delta[1] >> 6) + buffer.shape[0], 0, gc)
+
+
+def _height_metrics(prop, dpi):
+    """As matplotlib 3.11's ``Text._get_layout`` computes them, in the same order (the same
+    floats)."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+            ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is not None:
+            units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+            scale = 1 / units_per_em * prop.get_size_in_points() * dpi / 72
+            return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 class TextCachingCanvas(FigureCanvasAgg):

@@ -1,9 +1,11 @@
 """The text-caching canvas draws exactly what matplotlib's own Agg canvas draws."""
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from dlcourse.ui import text_cache
 from dlcourse.ui.text_cache import TextCachingCanvas
@@ -61,3 +63,40 @@ def test_a_full_cache_is_emptied_and_drawing_stays_exact(monkeypatch):
     cached = TextCachingCanvas(_figure(0.05))
     np.testing.assert_array_equal(_pixels(cached), plain)
     assert len(text_cache._glyphs) <= 5 and len(text_cache._layouts) <= 5
+
+
+@pytest.mark.parametrize("family", ["sans-serif", "serif", "monospace"])
+@pytest.mark.parametrize("weight", ["normal", "bold"])
+@pytest.mark.parametrize("dpi", [72, 90, 150])
+def test_a_texts_layout_is_matplotlibs_with_font_heights_remembered(family, weight, dpi):
+    def layout(canvas):
+        text = canvas.figure.text(0.1, 0.5, "two lines,\ngj ÄÖ", family=family,
+                                  weight=weight, fontsize=11.5, linespacing=1.7)
+        bbox, lines, descent = text._get_layout(canvas.get_renderer())
+        return bbox.bounds, lines, descent
+
+    plain = layout(FigureCanvasAgg(Figure(figsize=(3, 2), dpi=dpi)))
+    for _ in ("the heights computed", "then remembered"):
+        assert layout(TextCachingCanvas(Figure(figsize=(3, 2), dpi=dpi))) == plain
+
+
+def test_remembered_font_heights_follow_the_font_lists(monkeypatch):
+    renderer = TextCachingCanvas(Figure(dpi=100)).get_renderer()
+    prop = FontProperties(family="serif", size=20)     # DejaVu Serif, shipped with matplotlib
+    first = renderer._get_font_height_metrics(prop)
+    monkeypatch.setitem(matplotlib.rcParams, "font.serif", ["STIXGeneral"])
+    assert renderer._get_font_height_metrics(prop) == text_cache._height_metrics(prop, 100)
+    assert renderer._get_font_height_metrics(prop) != first  # another font: other heights
+
+
+def test_a_fonts_heights_are_looked_up_once(monkeypatch):
+    lookups = []
+    look_up = text_cache._height_metrics
+    monkeypatch.setattr(text_cache, "_height_metrics",
+                        lambda prop, dpi: lookups.append(prop) or look_up(prop, dpi))
+    monkeypatch.setattr(text_cache, "_heights", {})
+    canvas = TextCachingCanvas(_figure(0.1))
+    canvas.draw()
+    first = len(lookups)
+    canvas.draw()                    # every text measured and laid out again: no lookup
+    assert len(lookups) == first > 0
