@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
+from threadpoolctl import ThreadpoolController
 
 from dlcourse.ui import Panel
 from dlcourse.ui import panel as panel_module
@@ -462,6 +463,29 @@ def test_without_a_running_loop_nothing_is_computed_ahead():
     p = _prefetching_panel(computes, lambda values: [{"n": 7}])
     p.controls["n"].value = 2          # a change from Python, outside any loop
     assert computes == [1, 2]
+
+
+def test_a_panel_computes_with_blas_on_one_thread_and_gives_the_threads_back():
+    blas = ThreadpoolController()
+
+    def threads():
+        return {pool["num_threads"] for pool in blas.info() if pool["user_api"] == "blas"}
+
+    seen = []
+
+    def frames(n):                       # streams: each frame computed on one thread too
+        for i in range(n):
+            seen.append(threads())
+            yield i
+
+    with blas.limit(limits=2, user_api="blas"):
+        p = Panel(frames, lambda fig, i: str(i), {"n": w.IntSlider(value=2, min=1, max=5)})
+        p.controls["n"].value = 3
+        seen_idle = []
+        p.compute, p.prefetch = (lambda n: seen_idle.append(threads())), (lambda v: [{"n": 4}])
+        list(p.idle_work())
+        assert threads() == {2}          # given back after each computation
+    assert seen == [{1}] * 5 and seen_idle == [{1}]
 
 
 # -- streaming ------------------------------------------------------------------------------
