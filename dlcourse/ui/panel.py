@@ -68,7 +68,7 @@ panel's arrays are small: a second thread saves it a tenth of the time (the sign
 explorer's 30 layers: 25 instead of 28 ms) for as much CPU again, and then spins, waiting
 for more work, for about a tenth of a second after every product.  On a 2-core laptop that
 is the core the browser needs to show the picture: on a machine emulating one, the kernel's
-spinning threads doubled the time from a key press to the new picture.
+spinning threads made the time from a key press to the new picture 2.5 times as long.
 """
 
 from __future__ import annotations
