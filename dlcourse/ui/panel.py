@@ -51,7 +51,9 @@ setting computed already costs a frame, not a computation.  Then, if it has drop
 figure since, it collects the garbage: the figure's artists refer to each other, so only
 the cyclic collector frees them, and left to itself the collector would do that inside a
 later update (a 35-90 ms pause, once the garbage of a few figures has piled up; a few ms
-when collected one figure at a time).
+when collected one figure at a time).  A learner who gives it no idle time (a new problem,
+and another at once) gets those few ms in the update that drops the next figure, never a
+pile.
 
 Threads: JupyterLab (4.4 and later) may send the controls' messages to a kernel *subshell*,
 whose own thread and event loop handle them while the main thread draws.  So the panel has
@@ -314,6 +316,8 @@ class Panel(widgets.VBox):
         comes back.  Returns ``update``'s summary and the changing artists."""
         if len(self._statics) >= KEPT_FIGURES:       # the least recently shown makes room
             old_key, (self.figure, *_) = self._statics.popitem(last=False)
+            if self._dropped_figure:  # no idle time since the last drop: its garbage now
+                gc.collect()
             self._dropped_figure = True
             for shown in [shown for shown in self._backgrounds if shown[0] == old_key]:
                 del self._backgrounds[shown]

@@ -452,6 +452,25 @@ def test_an_idle_panel_frees_the_figure_it_dropped(monkeypatch):
     assert steps == []                         # collected once, not at every idle time
 
 
+def test_without_idle_time_a_dropped_figure_is_freed_when_the_next_one_is_dropped(
+        monkeypatch):
+    monkeypatch.setattr(panel_module, "KEPT_FIGURES", 2)
+    p = Panel(lambda n: n, lambda fig, n: [fig.add_subplot().set_title(str(n))],
+              {"n": w.IntSlider(value=0, min=0, max=9)},
+              update=lambda artists, n: None, key=lambda n: n)
+    p.controls["n"].value = 1
+    axes = weakref.ref(p._statics[1][1][0].axes)
+    gc.disable()        # only the panel collects
+    try:
+        for n in (2, 3):                       # drops 0, then 1: 1's garbage waits
+            p.controls["n"].value = n
+        assert axes() is not None
+        p.controls["n"].value = 4              # drops 2: 1's garbage is collected first
+        assert axes() is None
+    finally:
+        gc.enable()
+
+
 def test_idle_work_outside_a_loop_is_its_steps():
     computes = []
     p = _prefetching_panel(computes, lambda values: [{"n": values["n"] + i} for i in (1, 2)])
