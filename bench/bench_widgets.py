@@ -40,6 +40,9 @@ def chapter_01():
         "k-NN (200 train points, 100x100 grid)": (knn_panel(), knn_changes),
         "k-NN, after a pause": (knn_panel(), [
             change for move in knn_changes for change in (PAUSE, move)]),
+        "k-NN, a pause, then the noise dragged": (knn_panel(), [
+            PAUSE, *(("noise", noise / 100) for noise in (*range(35, 81, 5),
+                                                          *range(75, -1, -5)))]),
         "grid vs random search (200 repeats)": (search_panel(), [
             ("budget", 9), ("budget", 49), ("budget", 100), ("budget", 16), ("seed", 3),
             ("seed", 1)]),

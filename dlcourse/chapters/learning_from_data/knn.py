@@ -345,11 +345,12 @@ class _RankedMoons(NamedTuple):
     val: object        # ... of the validation points, (n, depth)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=48)
 def _ranked_moons(metric: str, noise: float, n: int, resolution: int, seed: int,
                   depth: int) -> _RankedMoons:
     """The moons data of :func:`knn_demo` and every point's ``depth`` nearest neighbours'
-    labels (~0.5 MB for the panel's 100 x 100 grid and depth 51)."""
+    labels (~0.7 MB with the grid's coordinates, for the panel's 100 x 100 grid and depth
+    51).  Kept: 48, the panel's 17 noise levels of every metric but a few (34 MB at most)."""
     X, y = moons(2 * n, noise=noise, seed=seed)
     X_train, y_train, X_val, y_val = X[:n], y[:n], X[n:], y[n:]
     model = KNeighborsClassifier(1, metric=metric).fit(X_train, y_train)

@@ -27,7 +27,7 @@ from dlcourse.ui.panel import Panel
 
 __all__ = ["knn_panel", "nearby_knn_settings", "search_panel"]
 
-NOISE_STEP = 0.05    # the k-NN panel's noise slider: 0 .. 0.8 in these steps
+NOISE_STEP, MAX_NOISE = 0.05, 0.8    # the k-NN panel's noise slider: 0 .. 0.8 in 0.05 steps
 
 
 def _draw_knn(fig, demo):
@@ -70,13 +70,14 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
     1.0
 
     A new metric or noise level is a new data set to rank (tens of ms); while the panel is
-    idle, it ranks the noise levels either side and the other metrics
-    (:func:`nearby_knn_settings`), so that choosing one of them only counts votes.
+    idle, it ranks the noise levels either side, the other metrics, then every other noise
+    level (:func:`nearby_knn_settings`, half a second in all), so that choosing one of them
+    only counts votes.
     """
     controls = {
         "k": widgets.IntSlider(value=k, min=1, max=51, step=2, description="k"),
         "metric": widgets.Dropdown(options=METRICS, value=metric, description="metric"),
-        "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.8, step=NOISE_STEP,
+        "noise": widgets.FloatSlider(value=noise, min=0.0, max=MAX_NOISE, step=NOISE_STEP,
                                      description="noise"),
     }
 
@@ -88,16 +89,24 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
 
 
 def nearby_knn_settings(values: dict) -> list[dict]:
-    """The k-NN panel's values with the noise one step either side, then with each other
-    metric: the data sets a learner reaches next, the slider's first.
+    """The k-NN panel's values a learner is likely to reach next, in that order: the noise
+    one step either side, each other metric, then every other noise level, nearest first
+    (the slider dragged on).
 
-    >>> [(v["metric"], v["noise"]) for v in nearby_knn_settings(
-    ...     {"k": 5, "metric": "cosine", "noise": 0.1})]
-    [('cosine', 0.15), ('cosine', 0.05), ('euclidean', 0.1), ('manhattan', 0.1)]
+    >>> settings = nearby_knn_settings({"k": 5, "metric": "cosine", "noise": 0.1})
+    >>> [(v["metric"], v["noise"]) for v in settings[:6]]  # doctest: +NORMALIZE_WHITESPACE
+    [('cosine', 0.15), ('cosine', 0.05), ('euclidean', 0.1), ('manhattan', 0.1),
+     ('cosine', 0.2), ('cosine', 0.0)]
+    >>> len(settings)        # 16 other noise levels, 2 other metrics
+    18
     """
-    noises = (round(values["noise"] + step, 2) for step in (NOISE_STEP, -NOISE_STEP))
-    others = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
-    return [{**values, "noise": noise} for noise in noises if 0 <= noise <= 0.8] + others
+    noise = round(values["noise"], 2)      # the slider's grid: 0.15000000000000002 is 0.15
+    levels = [round(i * NOISE_STEP, 2) for i in range(round(MAX_NOISE / NOISE_STEP) + 1)]
+    others = sorted((level for level in levels if level != noise),
+                    key=lambda level: (round(abs(level - noise), 2), -level))
+    metrics = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
+    by_noise = [{**values, "noise": level} for level in others]
+    return by_noise[:2] + metrics + by_noise[2:]
 
 
 def _draw_search(fig, comparison):
