@@ -46,8 +46,10 @@ abandons it.
 Idle time: a panel whose ``compute`` remembers its results may name the settings a learner
 is likely to try next (``prefetch``, e.g. the depths next to the current one).  While the
 panel is idle in a running kernel, it computes them, one per turn of the loop, nearest
-first; any change stops that, so it waits for one computation at most, and choosing a
-setting computed already costs a frame, not a computation.  Then, if it has dropped a kept
+first, and for each whose static picture would be new (its ``background`` value: another
+depth, other axes limits), it rasterises that picture too.  Any change stops that, so it
+waits for one step at most, and choosing a setting computed already costs a frame, neither
+a computation nor a raster.  Then, if it has dropped a kept
 figure since, it collects the garbage: the figure's artists refer to each other, so only
 the cyclic collector frees them, and left to itself the collector would do that inside a
 later update (a 35-90 ms pause, once the garbage of a few figures has piled up; a few ms
@@ -338,6 +340,24 @@ class Panel(widgets.VBox):
         self.figure.canvas.draw()
         self._backgrounds[shown] = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
+    def _keep_background_ahead(self, result) -> bool:
+        """Rasterise the static picture ``result`` would be shown on, if it belongs to the
+        figure on show and is not kept yet; then set the artists back to the result shown.
+        Whether it did."""
+        if self.background is None or self.result is None:
+            return False
+        key = None if self.key is None else self.key(result)
+        shown = (key, self.background(result))
+        if key not in self._statics or shown in self._backgrounds:
+            return False
+        figure, artists, _ = self._statics[key]
+        if figure is not self.figure:
+            return False
+        self._update_artists(artists, result)
+        self._keep_background(shown)
+        self._update_artists(artists, self.result)
+        return True
+
     def _update_artists(self, artists, result):
         """``update``, then every changing artist -- those it made anew too (a legend, a
         text in a list) -- left out of ``canvas.draw()``: drawn by each frame, never into
@@ -424,12 +444,15 @@ class Panel(widgets.VBox):
 
     def idle_work(self) -> Iterator[None]:
         """What the panel does while idle, a step at a time (see "Idle time" above): compute
-        ``prefetch``'s values, nearest first, then collect the garbage of a dropped figure.
-        In a running kernel the loop takes one step per turn; any change stops them."""
+        ``prefetch``'s values, nearest first, and rasterise the static pictures they would
+        need, then collect the garbage of a dropped figure.  In a running kernel the loop
+        takes one step per turn; any change stops them."""
         for values in self.prefetch(self.values()) if self.prefetch is not None else ():
             with _one_blas_thread():
-                self.compute(**values)
+                result = self.compute(**values)
             yield
+            if self._keep_background_ahead(result):
+                yield
         if self._dropped_figure:
             self._dropped_figure = False
             gc.collect()

@@ -282,6 +282,23 @@ def test_only_the_last_kept_backgrounds_are_kept(monkeypatch):
     assert len(rasterised) == 4 and (_pixels(p) == _pixels(_zoom_at(2.5))).all()
 
 
+def test_idle_work_rasterises_the_pictures_ahead_and_leaves_the_figure_as_shown(monkeypatch):
+    p = _zoom_panel([])                       # slope 0.5: y limits (0, 1)
+    p.prefetch = lambda values: [{"slope": 2.5}, {"slope": 1.5}, {"slope": 0.2}]
+    rasterised = []
+    draw = p.figure.canvas.draw
+    monkeypatch.setattr(p.figure.canvas, "draw", lambda: rasterised.append(1) or draw())
+    list(p.idle_work())
+    assert len(rasterised) == 2               # limits 3 and 2; 1 is the one on show
+    ax = p.figure.axes[0]
+    assert ax.get_ylim() == (0, 1) and list(ax.lines[0].get_ydata()) == [0, 0.5]
+    rasterised.clear()
+    for slope in (2.5, 1.5):                  # a frame each, as a fresh panel draws it
+        p.controls["slope"].value = slope
+        assert (_pixels(p) == _pixels(_zoom_at(slope))).all(), slope
+    assert rasterised == []
+
+
 def test_a_new_keys_background_shows_the_limits_that_update_sets():
     """``update`` runs before a new key's figure is rasterised: ``draw`` need not repeat it."""
     def draw_without_limits(fig, slope):
