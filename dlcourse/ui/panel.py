@@ -49,13 +49,14 @@ panel is idle in a running kernel, it computes them, one per turn of the loop, n
 first, and for each whose static picture would be new (its ``background`` value: another
 depth, other axes limits), it rasterises that picture too.  Any change stops that, so it
 waits for one step at most, and choosing a setting computed already costs a frame, neither
-a computation nor a raster.  Then, if it has dropped a kept
-figure since, it collects the garbage: the figure's artists refer to each other, so only
-the cyclic collector frees them, and left to itself the collector would do that inside a
-later update (a 35-90 ms pause, once the garbage of a few figures has piled up; a few ms
-when collected one figure at a time).  A learner who gives it no idle time (a new problem,
-and another at once) gets those few ms in the update that drops the next figure, never a
-pile.
+a computation nor a raster.
+
+Then, if it has dropped a kept figure since, it collects the garbage: the figure's artists
+refer to each other, so only the cyclic collector frees them, and left to itself the
+collector would do that inside a later update (a 35-90 ms pause, once the garbage of a few
+figures has piled up; a few ms when collected one figure at a time).  A learner who gives
+it no idle time (a new problem, and another at once) gets those few ms in the update that
+drops the next figure, never a pile.
 
 Threads: JupyterLab (4.4 and later) may send the controls' messages to a kernel *subshell*,
 whose own thread and event loop handle them while the main thread draws.  So the panel has
