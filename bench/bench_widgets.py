@@ -188,8 +188,9 @@ def chapter_12():
     }
 
 
-#: In a change list: the learner pauses, and the panel does its idle work (``prefetch``,
-#: freeing a dropped figure), untimed.
+#: In a change list: the learner pauses, and the panel does all its idle work, untimed
+#: (``Panel.idle_work``: the settings ``prefetch`` names and their pictures, the garbage of a
+#: dropped figure).
 PAUSE = ("pause", None)
 
 CHAPTERS = {name[-2:]: build for name, build in globals().items()
