@@ -53,10 +53,11 @@ a computation nor a raster.
 
 Then, if it has dropped a kept figure since, it collects the garbage: the figure's artists
 refer to each other, so only the cyclic collector frees them, and left to itself the
-collector would do that inside a later update (a 35-90 ms pause, once the garbage of a few
-figures has piled up; a few ms when collected one figure at a time).  A learner who gives
-it no idle time (a new problem, and another at once) gets those few ms in the update that
-drops the next figure, never a pile.
+collector would do that inside a later update, once the garbage of a few figures has piled
+up (a 35-90 ms pause).  One figure at a time, a collection takes a few ms, plus the walk
+over every object made since the panel was built (15 ms at the end of chapter 12's
+notebook).  A learner who gives it no idle time (a new problem, and another at once) gets
+that collection in the update that drops the next figure, never a pile.
 
 Threads: JupyterLab (4.4 and later) may send the controls' messages to a kernel *subshell*,
 whose own thread and event loop handle them while the main thread draws.  So the panel has
