@@ -288,14 +288,13 @@ class Panel(widgets.VBox):
             png = time.perf_counter()
             self.figure.canvas.draw()
         else:
-            key = None if self.key is None else self.key(result)
+            key, shown = self._static_picture(result)
             if key in self._statics:      # drawn before: its figure, its artists updated
                 self._statics.move_to_end(key)
                 self.figure, artists, _ = self._statics[key]
                 text = self._update_artists(artists, result)
             else:
                 text, artists = self._draw_static(key, result)
-            shown = (key, None if self.background is None else self.background(result))
             if shown in self._backgrounds:
                 self._backgrounds.move_to_end(shown)
             else:                         # the same artists, other limits: rasterised again
@@ -348,8 +347,7 @@ class Panel(widgets.VBox):
         Whether it did."""
         if self.background is None or self.result is None:
             return False
-        key = None if self.key is None else self.key(result)
-        shown = (key, self.background(result))
+        key, shown = self._static_picture(result)
         if key not in self._statics or shown in self._backgrounds:
             return False
         figure, artists, _ = self._statics[key]
@@ -359,6 +357,12 @@ class Panel(widgets.VBox):
         self._keep_background(shown)
         self._update_artists(artists, self.result)
         return True
+
+    def _static_picture(self, result) -> tuple:
+        """The static picture ``result`` is shown on: its figure's key, and the key of its
+        kept pixels, ``(key, background(result))``."""
+        key = None if self.key is None else self.key(result)
+        return key, (key, None if self.background is None else self.background(result))
 
     def _update_artists(self, artists, result):
         """``update``, then every changing artist -- those it made anew too (a legend, a
