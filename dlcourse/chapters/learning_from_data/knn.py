@@ -164,17 +164,17 @@ class KNeighborsClassifier:
             raise ValueError(f"n_neighbors must lie in 1..{len(self._X)}, got {k}")
         X = _as_float(X, "X")
         rows = max(1, BLOCK_ENTRIES // len(self._X))
-        blocks = [self._nearest(X[start:start + rows], k)      # at least one, if X is empty
-                  for start in range(0, max(len(X), 1), rows)]
+        blocks = [self._nearest(X[start:start + rows], k, return_distance)
+                  for start in range(0, max(len(X), 1), rows)]   # at least one, if X is empty
         xp = array_module(X, self._X)
         nearest = xp.concatenate([indices for _, indices in blocks])
         if not return_distance:
             return nearest
         return xp.concatenate([distances for distances, _ in blocks]), nearest
 
-    def _nearest(self, X, k: int):
-        """Distances ``(n, k)`` and indices ``(n, k)`` of the ``k`` nearest samples to each
-        row of ``X``, nearest first."""
+    def _nearest(self, X, k: int, return_distance: bool):
+        """Distances ``(n, k)`` (None unless ``return_distance``) and indices ``(n, k)`` of
+        the ``k`` nearest samples to each row of ``X``, nearest first."""
         distances = pairwise_distances(X, self._X, self.metric)        # (n, n_train)
         xp = array_module(distances)
         # partial sort: the k smallest in any order (much cheaper than sorting all), then
@@ -182,7 +182,8 @@ class KNeighborsClassifier:
         nearest = xp.argpartition(distances, k - 1, axis=1)[:, :k]
         d = xp.take_along_axis(distances, nearest, axis=1)              # (n, k)
         order = xp.argsort(d, axis=1, kind="stable")
-        return xp.take_along_axis(d, order, axis=1), xp.take_along_axis(nearest, order, axis=1)
+        nearest = xp.take_along_axis(nearest, order, axis=1)
+        return (xp.take_along_axis(d, order, axis=1) if return_distance else None), nearest
 
     def vote_counts(self, X):
         """Class scores ``(n, C)``: how many of the ``k`` neighbours carry each class."""
