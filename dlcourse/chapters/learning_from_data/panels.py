@@ -30,6 +30,16 @@ __all__ = ["knn_panel", "nearby_knn_settings", "search_panel"]
 NOISE_STEP, MAX_NOISE = 0.05, 0.8    # the k-NN panel's noise slider: 0 .. 0.8 in 0.05 steps
 
 
+def _noise_level(noise: float) -> float:
+    """``noise`` on the slider's grid, as the remembered rankings are keyed: the browser's
+    0.1 + 0.05 is 0.15000000000000002.
+
+    >>> _noise_level(0.1 + 0.05)
+    0.15
+    """
+    return round(noise, 2)
+
+
 def _draw_knn(fig, demo):
     """The axes, the labels and the legend once; the regions, the points and the title
     change.  The axes' limits follow the grid's extent (another noise level, another
@@ -81,8 +91,8 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
                                      description="noise"),
     }
 
-    def compute(k, metric, noise):  # noise on the slider's grid: 0.1 + 0.05 is 0.15
-        return knn_demo(k, metric, round(noise, 2), seed=seed)
+    def compute(k, metric, noise):
+        return knn_demo(k, metric, _noise_level(noise), seed=seed)
 
     return Panel(compute, _draw_knn, controls, update=_update_knn, background=_extent,
                  prefetch=nearby_knn_settings, figsize=(7.5, 4.2))
@@ -100,8 +110,8 @@ def nearby_knn_settings(values: dict) -> list[dict]:
     >>> len(settings)        # 16 other noise levels, 2 other metrics
     18
     """
-    noise = round(values["noise"], 2)      # the slider's grid: 0.15000000000000002 is 0.15
-    levels = [round(i * NOISE_STEP, 2) for i in range(round(MAX_NOISE / NOISE_STEP) + 1)]
+    noise = _noise_level(values["noise"])
+    levels = [_noise_level(i * NOISE_STEP) for i in range(round(MAX_NOISE / NOISE_STEP) + 1)]
     others = sorted((level for level in levels if level != noise),
                     key=lambda level: (round(abs(level - noise), 2), -level))
     metrics = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
