@@ -446,11 +446,16 @@ def test_a_value_that_fails_to_compute_ends_the_idle_work_quietly():
     assert computes == [1, 2] and unhandled == []
 
 
-def test_an_idle_panel_frees_the_figure_it_dropped(monkeypatch):
+def _two_figure_panel(monkeypatch):
+    """A figure per value of ``n``, two of them kept: a third value drops one."""
     monkeypatch.setattr(panel_module, "KEPT_FIGURES", 2)
-    p = Panel(lambda n: n, lambda fig, n: [fig.add_subplot().set_title(str(n))],
-              {"n": w.IntSlider(value=0, min=0, max=9)},
-              update=lambda artists, n: None, key=lambda n: n)
+    return Panel(lambda n: n, lambda fig, n: [fig.add_subplot().set_title(str(n))],
+                 {"n": w.IntSlider(value=0, min=0, max=9)},
+                 update=lambda artists, n: None, key=lambda n: n)
+
+
+def test_an_idle_panel_frees_the_figure_it_dropped(monkeypatch):
+    p = _two_figure_panel(monkeypatch)
     p.controls["n"].value = 1                  # keeps 0 (frozen with the panel) and 1
     axes = weakref.ref(p._statics[1][1][0].axes)  # 1's axes: in cycles with their artists
 
@@ -471,10 +476,7 @@ def test_an_idle_panel_frees_the_figure_it_dropped(monkeypatch):
 
 def test_without_idle_time_a_dropped_figure_is_freed_when_the_next_one_is_dropped(
         monkeypatch):
-    monkeypatch.setattr(panel_module, "KEPT_FIGURES", 2)
-    p = Panel(lambda n: n, lambda fig, n: [fig.add_subplot().set_title(str(n))],
-              {"n": w.IntSlider(value=0, min=0, max=9)},
-              update=lambda artists, n: None, key=lambda n: n)
+    p = _two_figure_panel(monkeypatch)
     p.controls["n"].value = 1
     axes = weakref.ref(p._statics[1][1][0].axes)
     gc.disable()        # only the panel collects
