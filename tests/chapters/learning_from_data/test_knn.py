@@ -114,6 +114,38 @@ def test_queries_in_many_blocks_the_last_one_short_give_sklearns_neighbours(
     np.testing.assert_allclose(dist, their_dist, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_ranking_keys_sort_as_the_distances_then_the_columns(rng, dtype):
+    # negative (cosine's rounding), both zeros, ties within a row, infinities; values on a
+    # grid of eighths so that float64's dropped low bits cannot merge two of them
+    values = rng.integers(-40, 40, (50, 300)) / 8
+    values[:, :5] = [0.0, -0.0, np.inf, -np.inf, 0.0]
+    distances = values.astype(dtype)
+    keys, mask = knn._ranking_keys(distances)
+    columns = np.broadcast_to(np.arange(300), distances.shape)
+    expected = np.lexsort((columns, np.where(distances == 0, 0, distances)), axis=1)
+    np.testing.assert_array_equal(np.argsort(keys, axis=1), expected)
+    np.testing.assert_array_equal(keys & mask, columns)
+
+
+def test_float64_ranking_keys_keep_distances_apart_by_more_than_their_dropped_bits(rng):
+    distances = rng.uniform(0, 10, (20, 1000))          # 10 bits of columns dropped
+    distances[:, 1] = distances[:, 0] * (1 + 2.0**-40)  # 2**-40 > 2**(10 - 52): kept apart
+    keys, mask = knn._ranking_keys(distances)
+    np.testing.assert_array_equal(np.argsort(keys, axis=1),
+                                  np.argsort(distances, axis=1, kind="stable"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_samples_at_the_same_distance_rank_in_the_order_stored(dtype):
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 0.0], [-1.0, 0.0], [0.0, -1.0]], dtype=dtype)
+    model = KNeighborsClassifier(3).fit(X, np.array([0, 0, 1, 1, 1]))
+    dist, idx = model.kneighbors(np.zeros((1, 2), dtype=dtype), 4)
+    assert idx.tolist() == [[0, 1, 3, 4]]               # four at distance 1, stored order
+    assert dist.tolist() == [[1.0] * 4]
+    assert model.predict(np.zeros((1, 2), dtype=dtype)).tolist() == [0]   # 0, 1 outvote 3
+
+
 def test_no_queries_give_no_neighbours(rng):
     model = KNeighborsClassifier(3).fit(rng.standard_normal((10, 2)), np.arange(10) % 2)
     dist, idx = model.kneighbors(np.empty((0, 2)))
