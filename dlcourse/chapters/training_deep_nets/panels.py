@@ -1,10 +1,12 @@
 """Chapter 07 panel: initialisation, activation and depth against per-layer signal statistics.
 
-The compute is :func:`signal_explorer` (a thin wrapper of
-:func:`dlcourse.chapters.training_deep_nets.signal_propagation.propagate`), remembered per
-setting, so that going back to one is instant; while the panel is idle, the other depths of
-the current setting are computed too, nearest first, so that dragging the depth slider
-only draws.  The figure is drawn once by
+The compute is :func:`signal_explorer`, remembered per setting, so that going back to one
+is instant.  It keeps a
+:class:`~dlcourse.chapters.training_deep_nets.signal_propagation.SignalProbe` for the
+latest settings of activation, init and bias, so that another depth costs one backward
+pass (and a forward through the new blocks, if deeper).  While the panel is idle, the other
+depths of the current setting are computed too, nearest first, so that dragging the depth
+slider only draws.  The figure is drawn once by
 :func:`dlcourse.chapters.training_deep_nets.plots.plot_signal`; an update only changes the
 heatmaps, the curves, the value axes' limits and ticks and the legend
 (:func:`dlcourse.chapters.training_deep_nets.plots.set_signal`).
@@ -27,7 +29,7 @@ from dlcourse.chapters.training_deep_nets.plots import plot_signal, set_signal
 from dlcourse.chapters.training_deep_nets.signal_propagation import (
     ACTIVATION_CHOICES,
     INITS,
-    propagate,
+    SignalProbe,
 )
 from dlcourse.ui.panel import Panel
 
@@ -62,11 +64,17 @@ def signal_explorer(depth=10, activation="tanh", init="xavier", bias_init=0.0, *
         ``grad_ratio`` (std of the gradient at the first layer over that at the last), ``verdict``,
         and the settings.
     """
-    stats = propagate(depth, width, activation, init, batch=batch, bias_init=bias_init,
-                      dtype="float64")
+    probe = _probe(activation, init, bias_init, width=width, batch=batch)
+    stats = probe.stats(depth)
     ratio = stats.grad_std[0] / stats.grad_std[-1]
     return {"stats": stats, "grad_ratio": ratio, "verdict": verdict(ratio), "depth": depth,
             "activation": activation, "init": init}
+
+
+@functools.lru_cache(maxsize=2)    # the setting shown and the one before: 12 MB each
+def _probe(activation, init, bias_init, *, width, batch) -> SignalProbe:
+    return SignalProbe(width, activation, init, batch=batch, bias_init=bias_init,
+                       dtype="float64")
 
 
 def _draw(fig, result):

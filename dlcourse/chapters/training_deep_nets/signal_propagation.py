@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -28,11 +29,13 @@ import numpy as np
 from dlcourse import nn, optim
 from dlcourse._validate import check_positive
 from dlcourse.backend import array_module, asarray, default_rng, to_numpy
+from dlcourse.nn import functional as F
 from dlcourse.nn import init as nn_init
 
 __all__ = [
     "ACTIVATION_CHOICES",
     "INITS",
+    "SignalProbe",
     "SignalStats",
     "covariate_shift",
     "deep_mlp",
@@ -98,15 +101,27 @@ def deep_mlp(depth: int, width: int, activation: str = "tanh", init: str = "xavi
     >>> len(list(net.parameters())), net.num_params()
     (6, 216)
     """
+    _check_depth(depth)
+    blocks = _blocks(width, activation, init, bias_init=bias_init, seed=seed, dtype=dtype)
+    return nn.Sequential(*itertools.chain.from_iterable(itertools.islice(blocks, int(depth))))
+
+
+def _check_depth(depth) -> None:
     if int(depth) != depth or depth < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
-    net = nn.mlp(width, [width] * int(depth), None, activation=activation, dtype=dtype)
+
+
+def _blocks(width: int, activation: str, init: str, *, bias_init: float, seed, dtype):
+    """:func:`deep_mlp`'s blocks ``(Linear, activation)``, one after another without end:
+    block ``i`` is the same whatever the depth."""
     host_rng = np.random.default_rng(seed)    # drawn on the host: same net on CPU and GPU
-    for linear in net.layers[::2]:
+    while True:
+        act = nn.activation(activation)       # an unknown name fails before any weight
+        linear = nn.Linear(width, width, dtype=dtype)
         weight = init_weight(linear.weight.shape, init, rng=host_rng, dtype=dtype)
         linear.weight.data[...] = asarray(weight)
         linear.bias.data[...] = bias_init
-    return net
+        yield linear, act
 
 
 @dataclass
@@ -138,6 +153,92 @@ class SignalStats:
     active_fraction: list
 
 
+class SignalProbe:
+    """A deep MLP with one batch sent forward through it, grown as deep as asked: the
+    statistics of any depth.
+
+    Block ``i`` of :func:`deep_mlp` is the same whatever the depth (the weights are drawn
+    block by block), and its outputs do not depend on the blocks after it.  So one forward
+    pass, extended block by block, serves every depth: :meth:`stats` sends the gradient
+    back from block ``depth``.  :func:`propagate` probes one depth; the chapter's panel keeps
+    a probe per setting and drags the depth through it.
+
+    Parameters
+    ----------
+    width, activation, init, bias_init
+        The network, see :func:`deep_mlp`.
+    batch : int
+        Number of input vectors.
+    seed : int
+        Seeds the weights, the inputs and the output gradient (drawn on the host, so the
+        numbers are the same on every backend).
+    dtype : default float32
+
+    Examples
+    --------
+    >>> probe = SignalProbe(64, "relu", "he")
+    >>> probe.stats(5).act_std == propagate(5, 64, "relu", "he").act_std
+    True
+    """
+
+    def __init__(self, width: int, activation: str = "tanh", init: str = "xavier", *,
+                 batch: int = 256, bias_init: float = 0.0, seed=0, dtype="float32"):
+        check_positive(width, "width")
+        check_positive(batch, "batch")
+        self._new_blocks = _blocks(width, activation, init, bias_init=bias_init, seed=seed,
+                                   dtype=dtype)
+        rng = np.random.default_rng(seed + 1)   # host random numbers, moved to the backend
+        self._signal = asarray(rng.standard_normal((batch, width)), dtype=dtype)
+        self._output_grad = asarray(rng.standard_normal((batch, width)), dtype=dtype)
+        self._blocks = []                       # (linear, activation, input, pre-activation)
+        self._outputs = []                      # each block's, on the host
+        self._seed = seed
+        self._grow(1)                           # checks the activation and init names
+
+    def _grow(self, depth: int) -> None:
+        """Send the signal on through new blocks until there are ``depth``."""
+        while len(self._blocks) < depth:
+            linear, act = next(self._new_blocks)
+            z = linear(self._signal)
+            self._blocks.append((linear, act, self._signal, z))
+            self._signal = act(z)
+            self._outputs.append(to_numpy(self._signal))
+
+    def stats(self, depth: int, *, sample: int = 2000) -> SignalStats:
+        """The statistics of the first ``depth`` blocks, with an ``N(0, 1)`` gradient sent
+        back from the last of them.
+
+        Parameters
+        ----------
+        depth : int
+        sample : int
+            How many values per layer to keep for the histograms.
+        """
+        _check_depth(depth)
+        self._grow(int(depth))
+        outputs = self._outputs[:int(depth)]
+        grad = self._output_grad
+        grads, weight_norms = [], []
+        for linear, act, x, z in reversed(self._blocks[:int(depth)]):
+            grads.append(to_numpy(grad))
+            act(z)             # cheap to run again; it saves what its backward needs
+            grad, weight_grad, _ = F.linear_backward(act.backward(grad), x,
+                                                     linear.weight.data, linear.bias.data)
+            weight_norms.append(float(np.linalg.norm(to_numpy(weight_grad))))
+        grads.reverse()
+        weight_norms.reverse()
+        keep = np.random.default_rng(self._seed).permutation(outputs[0].size)[:sample]
+        return SignalStats(
+            activations=[a.ravel()[keep] for a in outputs],
+            gradients=[g.ravel()[keep] for g in grads],
+            act_mean=[float(a.mean()) for a in outputs],
+            act_std=[float(a.std()) for a in outputs],
+            grad_std=[float(g.std()) for g in grads],
+            weight_grad_norm=weight_norms,
+            active_fraction=[float((a > 0).mean()) for a in outputs],
+        )
+
+
 def propagate(depth: int = 10, width: int = 256, activation: str = "tanh",
               init: str = "xavier", *, batch: int = 256, bias_init: float = 0.0,
               sample: int = 2000, seed=0, dtype="float32") -> SignalStats:
@@ -165,34 +266,10 @@ def propagate(depth: int = 10, width: int = 256, activation: str = "tanh",
     >>> round(stats.act_std[-1], 1)                  # self-normalising: still about 1
     1.0
     """
-    check_positive(width, "width")
-    check_positive(batch, "batch")
-    net = deep_mlp(depth, width, activation, init, bias_init=bias_init, seed=seed, dtype=dtype)
-    rng = np.random.default_rng(seed + 1)   # host random numbers, moved to the backend
-    h = asarray(rng.standard_normal((batch, width)), dtype=dtype)
-    blocks = [net.layers[i:i + 2] for i in range(0, len(net.layers), 2)]
-    outputs = []
-    for linear, act in blocks:
-        h = act(linear(h))
-        outputs.append(to_numpy(h))
-    grad = asarray(rng.standard_normal((batch, width)), dtype=dtype)
-    grads, weight_norms = [], []
-    for linear, act in reversed(blocks):
-        grads.append(to_numpy(grad))
-        grad = linear.backward(act.backward(grad))
-        weight_norms.append(float(np.linalg.norm(to_numpy(linear.weight.grad))))
-    grads.reverse()
-    weight_norms.reverse()
-    keep = np.random.default_rng(seed).permutation(batch * width)[:sample]
-    return SignalStats(
-        activations=[a.ravel()[keep] for a in outputs],
-        gradients=[g.ravel()[keep] for g in grads],
-        act_mean=[float(a.mean()) for a in outputs],
-        act_std=[float(a.std()) for a in outputs],
-        grad_std=[float(g.std()) for g in grads],
-        weight_grad_norm=weight_norms,
-        active_fraction=[float((a > 0).mean()) for a in outputs],
-    )
+    _check_depth(depth)
+    probe = SignalProbe(width, activation, init, batch=batch, bias_init=bias_init, seed=seed,
+                        dtype=dtype)
+    return probe.stats(depth, sample=sample)
 
 
 def covariate_shift(X, y, *, batchnorm: bool, hidden: int = 64, depth: int = 4,

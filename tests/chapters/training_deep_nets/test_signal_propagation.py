@@ -119,6 +119,33 @@ def test_histogram_samples_have_the_requested_size():
     assert [g.shape for g in stats.gradients] == [(50,)] * 3
 
 
+@pytest.mark.parametrize("activation, init", [("relu", "he"), ("tanh", "large")])
+def test_one_probe_gives_every_depth_what_propagate_gives_it_in_any_order(activation, init):
+    probe = sp.SignalProbe(16, activation, init, batch=8, bias_init=0.1, seed=5)
+    for depth in (6, 2, 9, 9, 1):                       # grows to 6, then to 9
+        ours = probe.stats(depth, sample=40)
+        theirs = sp.propagate(depth, 16, activation, init, batch=8, bias_init=0.1, seed=5,
+                              sample=40)
+        for field in ("act_mean", "act_std", "grad_std", "weight_grad_norm",
+                      "active_fraction"):
+            assert getattr(ours, field) == getattr(theirs, field), (depth, field)
+        for field in ("activations", "gradients"):
+            for a, b in zip(getattr(ours, field), getattr(theirs, field), strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_a_deeper_mlp_starts_with_the_blocks_of_a_shallower_one():
+    shallow, deep = sp.deep_mlp(2, 8, seed=1), sp.deep_mlp(5, 8, seed=1)
+    for a, b in zip(shallow.parameters(), list(deep.parameters())[:4], strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("depth", [0, -1, 2.5])
+def test_a_probe_refuses_a_depth_that_is_not_a_positive_integer(depth):
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
+        sp.SignalProbe(8).stats(depth)
+
+
 def test_batchnorm_keeps_the_output_layer_input_steadier_during_training():
     from dlcourse import data
 
