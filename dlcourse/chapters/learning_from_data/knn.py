@@ -18,12 +18,15 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
+import numpy as np
+
 from dlcourse._validate import check_array, check_positive
 from dlcourse.backend import array_module
 from dlcourse.data import moons
 
 __all__ = ["METRICS", "DecisionGrid", "KNNDemo", "KNeighborsClassifier", "decision_grid",
-           "knn_demo", "majority_vote", "pairwise_distances", "ranked_neighbour_labels"]
+           "knn_demo", "majority_vote", "moons_extent", "pairwise_distances",
+           "ranked_neighbour_labels"]
 
 METRICS = ("euclidean", "manhattan", "cosine")
 
@@ -318,7 +321,7 @@ class KNNDemo(NamedTuple):
 
 
 def knn_demo(k: int = 5, metric: str = "euclidean", noise: float = 0.3, *, n: int = 200,
-             resolution: int = 100, seed: int = 0) -> KNNDemo:
+             resolution: int = 100, seed: int = 0, extent: tuple | None = None) -> KNNDemo:
     """k-NN on two interleaved half-moons: decision regions, training and validation accuracy.
 
     ``n`` noisy moon points train the classifier and ``n`` more from the same distribution
@@ -329,6 +332,10 @@ def knn_demo(k: int = 5, metric: str = "euclidean", noise: float = 0.3, *, n: in
     point are ranked once per data set and metric (:func:`ranked_neighbour_labels`,
     remembered), so that another ``k`` only counts votes: what a panel's slider does most.
 
+    The grid covers the data (see :func:`decision_grid`), or ``extent``, ``(x_min, x_max,
+    y_min, y_max)``, if given: a panel passes :func:`moons_extent`, so that the picture's
+    frame stays put while the noise changes.
+
     >>> demo = knn_demo(k=1, noise=0.3, resolution=10)
     >>> demo.train_accuracy, demo.grid.values.shape
     (1.0, (10, 10))
@@ -336,7 +343,12 @@ def knn_demo(k: int = 5, metric: str = "euclidean", noise: float = 0.3, *, n: in
     check_positive(k, "k")
     if k > n:
         raise ValueError(f"k={k} but only n={n} training samples")
-    data = _ranked_moons(metric, float(noise), n, resolution, seed, min(n, max(k, 51)))
+    if extent is not None:
+        extent = tuple(map(float, extent))
+        if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
+            raise ValueError(f"extent must be (x_min, x_max, y_min, y_max), each min below its "
+                             f"max, got {extent}")
+    data = _ranked_moons(metric, float(noise), n, resolution, seed, min(n, max(k, 51)), extent)
     xp = array_module(data.y_train)
 
     def predict(ranked):  # the class with the most votes among the first k; ties: lowest
@@ -395,9 +407,23 @@ class _RankedMoons(NamedTuple):
     val: object        # ... of the validation points, (n, depth)
 
 
+def moons_extent(noises, *, n: int = 200, seed: int = 0) -> tuple[float, float, float, float]:
+    """The extent ``(x_min, x_max, y_min, y_max)`` of :func:`knn_demo`'s grid that covers
+    its data at every one of these noise levels.
+
+    >>> x_min, x_max, y_min, y_max = moons_extent([0.0, 0.5])
+    >>> x_min < -1.0 and x_max > 2.0       # the noiseless moons span -1 .. 2, and more
+    True
+    """
+    X = np.concatenate([moons(2 * n, noise=noise, seed=seed)[0] for noise in noises])
+    grid = decision_grid(lambda points: np.zeros(len(points)), X, resolution=2)
+    return (float(grid.xx.min()), float(grid.xx.max()),
+            float(grid.yy.min()), float(grid.yy.max()))
+
+
 @functools.lru_cache(maxsize=48)
 def _ranked_moons(metric: str, noise: float, n: int, resolution: int, seed: int,
-                  depth: int) -> _RankedMoons:
+                  depth: int, extent: tuple | None) -> _RankedMoons:
     """The moons data of :func:`knn_demo` and every point's ``depth`` nearest neighbours'
     labels (~0.7 MB with the grid's coordinates, for the panel's 100 x 100 grid and depth
     51).  Kept: 48, the panel's 17 noise levels of every metric but a few (34 MB at most)."""
@@ -405,7 +431,13 @@ def _ranked_moons(metric: str, noise: float, n: int, resolution: int, seed: int,
     X_train, y_train, X_val, y_val = X[:n], y[:n], X[n:], y[n:]
     model = KNeighborsClassifier(1, metric=metric).fit(X_train, y_train)
     xp = array_module(X)
-    coordinates = decision_grid(lambda points: xp.zeros(len(points)), X, resolution)
+    if extent is None:
+        coordinates = decision_grid(lambda points: xp.zeros(len(points)), X, resolution)
+    else:   # a grid over the extent: the one over its corners, unpadded
+        x_min, x_max, y_min, y_max = extent
+        corners = xp.asarray([[x_min, y_min], [x_max, y_max]], dtype=X.dtype)
+        coordinates = decision_grid(lambda points: xp.zeros(len(points)), corners,
+                                    resolution, padding=0.0)
     points = xp.stack([coordinates.xx.ravel(), coordinates.yy.ravel()], axis=1)
     return _RankedMoons(X_train, y_train, X_val, y_val, model.classes_, coordinates.xx,
                         coordinates.yy, *(ranked_neighbour_labels(model, Q, depth)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from dlcourse.backend import to_numpy
-from dlcourse.chapters.learning_from_data.knn import METRICS, knn_demo
+from dlcourse.chapters.learning_from_data.knn import METRICS, knn_demo, moons_extent
 from dlcourse.chapters.learning_from_data.plots import (
     knn_summary,
     knn_title,
@@ -28,6 +28,7 @@ from dlcourse.ui.panel import Panel
 __all__ = ["knn_panel", "nearby_knn_settings", "search_panel"]
 
 NOISE_STEP, MAX_NOISE = 0.05, 0.8    # the k-NN panel's noise slider: 0 .. 0.8 in 0.05 steps
+N_NOISE_LEVELS = round(MAX_NOISE / NOISE_STEP) + 1
 
 
 def _noise_level(noise: float) -> float:
@@ -42,8 +43,8 @@ def _noise_level(noise: float) -> float:
 
 def _draw_knn(fig, demo):
     """The axes, the labels and the legend once; the regions, the points and the title
-    change.  The axes' limits follow the grid's extent (another noise level, another
-    extent): background, rasterised again when it changes."""
+    change.  The axes' limits are the grid's extent, the same for every noise level: the
+    background."""
     plot_knn_demo(fig, demo)
     ax = fig.axes[0]
     # the points are redrawn too, so that they stay above the regions
@@ -51,7 +52,7 @@ def _draw_knn(fig, demo):
 
 
 def _extent(demo) -> tuple[float, float, float, float]:
-    """The decision grid's extent: the axes' limits."""
+    """The decision grid's extent: the axes' limits, which the background shows."""
     xx, yy = to_numpy(demo.grid.xx), to_numpy(demo.grid.yy)
     return float(xx.min()), float(xx.max()), float(yy.min()), float(yy.max())
 
@@ -79,10 +80,12 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
     >>> panel.result.train_accuracy
     1.0
 
-    A new metric or noise level is a new data set to rank (tens of ms); while the panel is
+    A new metric or noise level is a new data set to rank (about 15 ms); while the panel is
     idle, it ranks the noise levels either side, the other metrics, then every other noise
-    level (:func:`nearby_knn_settings`, half a second in all), so that choosing one of them
-    only counts votes.
+    level (:func:`nearby_knn_settings`, a quarter of a second in all), so that choosing one
+    of them only counts votes.  The grid covers the data of every noise level
+    (:func:`~dlcourse.chapters.learning_from_data.knn.moons_extent`): the points spread in a
+    frame that stays put, and the axes are drawn once.
     """
     controls = {
         "k": widgets.IntSlider(value=k, min=1, max=51, step=2, description="k"),
@@ -91,8 +94,11 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
                                      description="noise"),
     }
 
+    extent = moons_extent([_noise_level(i * NOISE_STEP) for i in range(N_NOISE_LEVELS)],
+                          seed=seed)
+
     def compute(k, metric, noise):
-        return knn_demo(k, metric, _noise_level(noise), seed=seed)
+        return knn_demo(k, metric, _noise_level(noise), seed=seed, extent=extent)
 
     return Panel(compute, _draw_knn, controls, update=_update_knn, background=_extent,
                  prefetch=nearby_knn_settings, figsize=(7.5, 4.2))
@@ -111,7 +117,7 @@ def nearby_knn_settings(values: dict) -> list[dict]:
     18
     """
     noise = _noise_level(values["noise"])
-    levels = [_noise_level(i * NOISE_STEP) for i in range(round(MAX_NOISE / NOISE_STEP) + 1)]
+    levels = [_noise_level(i * NOISE_STEP) for i in range(N_NOISE_LEVELS)]
     others = sorted((level for level in levels if level != noise),
                     key=lambda level: (round(abs(level - noise), 2), -level))
     metrics = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]

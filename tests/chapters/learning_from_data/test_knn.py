@@ -146,6 +146,20 @@ def test_training_samples_at_the_same_distance_rank_in_the_order_stored(dtype):
     assert model.predict(np.zeros((1, 2), dtype=dtype)).tolist() == [0]   # 0, 1 outvote 3
 
 
+def test_knn_demo_covers_the_extent_it_is_given():
+    demo = knn_demo(3, noise=0.1, resolution=5, extent=(-4, 5, -3, 2.5))
+    assert demo.grid.xx[0].tolist() == [-4.0, -1.75, 0.5, 2.75, 5.0]
+    assert demo.grid.yy[:, 0].tolist() == [-3.0, -1.625, -0.25, 1.125, 2.5]
+    # the accuracies come from the data, whatever the frame
+    assert demo.val_accuracy == knn_demo(3, noise=0.1, resolution=5).val_accuracy
+
+
+@pytest.mark.parametrize("extent", [(0, 1, 0), (1, 0, 0, 1), (0, 1, 2, 2)])
+def test_knn_demo_refuses_an_extent_that_is_not_a_box(extent):
+    with pytest.raises(ValueError, match="extent must be"):
+        knn_demo(3, extent=extent)
+
+
 def test_no_queries_give_no_neighbours(rng):
     model = KNeighborsClassifier(3).fit(rng.standard_normal((10, 2)), np.arange(10) % 2)
     dist, idx = model.kneighbors(np.empty((0, 2)))

@@ -50,8 +50,24 @@ def test_an_idle_knn_panel_ranks_the_other_metrics_and_noise_levels_ahead():
         panel.controls[name].value = value
     panel.controls["noise"].value = 0.1 + 0.05
     assert ranked().misses == misses and panel.result.metric == "euclidean"
-    assert panel.result.grid.values.tolist() == knn_demo(5, "euclidean", 0.15, seed=7) \
-        .grid.values.tolist()
+    levels = [i / 20 for i in range(17)]                  # the slider's 0 .. 0.8
+    expected = knn_demo(5, "euclidean", 0.15, seed=7, extent=knn.moons_extent(levels, seed=7))
+    assert panel.result.grid.values.tolist() == expected.grid.values.tolist()
+
+
+def test_the_knn_panels_frame_holds_every_noise_levels_data_and_stays_put():
+    panel = knn_panel(noise=0.0)
+    ax = panel.figure.axes[0]
+    limits = ax.get_xlim(), ax.get_ylim()
+    for noise in (0.8, 0.35, 0.0):
+        panel.controls["noise"].value = noise
+        assert (ax.get_xlim(), ax.get_ylim()) == limits
+        xx, yy = panel.result.grid.xx, panel.result.grid.yy
+        for X in (panel.result.X_train, panel.result.X_val):
+            assert xx.min() < X[:, 0].min() and X[:, 0].max() < xx.max()
+            assert yy.min() < X[:, 1].min() and X[:, 1].max() < yy.max()
+    np.testing.assert_allclose((xx.min(), xx.max()), limits[0], rtol=1e-6)
+    np.testing.assert_allclose((yy.min(), yy.max()), limits[1], rtol=1e-6)
 
 
 @pytest.mark.slow
