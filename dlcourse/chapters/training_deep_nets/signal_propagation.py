@@ -95,7 +95,8 @@ def deep_mlp(depth: int, width: int, activation: str = "tanh", init: str = "xavi
 
     Biases are set to the constant ``bias_init`` (0, or e.g. 0.1 for ReLU units).  The
     weights are drawn on the host from ``seed`` and moved to the active backend, so the
-    same seed gives the same network on CPU and GPU.
+    same seed gives the same network on CPU and GPU.  They are drawn block by block, so
+    block ``i`` is the same whatever the depth (:class:`SignalProbe` relies on it).
 
     >>> net = deep_mlp(3, 8, "relu", "he")
     >>> len(list(net.parameters())), net.num_params()
