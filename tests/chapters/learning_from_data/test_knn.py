@@ -137,13 +137,16 @@ def test_float64_ranking_keys_keep_distances_apart_by_more_than_their_dropped_bi
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_training_samples_at_the_same_distance_rank_in_the_order_stored(dtype):
-    X = np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 0.0], [-1.0, 0.0], [0.0, -1.0]], dtype=dtype)
-    model = KNeighborsClassifier(3).fit(X, np.array([0, 0, 1, 1, 1]))
-    dist, idx = model.kneighbors(np.zeros((1, 2), dtype=dtype), 4)
-    assert idx.tolist() == [[0, 1, 3, 4]]               # four at distance 1, stored order
-    assert dist.tolist() == [[1.0] * 4]
-    assert model.predict(np.zeros((1, 2), dtype=dtype)).tolist() == [0]   # 0, 1 outvote 3
+def test_training_samples_at_the_same_distance_rank_in_the_order_stored(rng, dtype):
+    near = rng.permutation(60) < 30                     # 30 copies of one point, 30 farther
+    X = np.where(near[:, None], [1.0, 0.0], [3.0, 0.0]).astype(dtype)
+    y = np.zeros(60, dtype=int)
+    y[np.flatnonzero(near)[:12]] = 1                    # the 12 stored first are class 1
+    model = KNeighborsClassifier(12).fit(X, y)
+    dist, idx = model.kneighbors(np.zeros((1, 2), dtype=dtype))
+    assert idx.tolist() == [np.flatnonzero(near)[:12].tolist()]
+    assert dist.tolist() == [[1.0] * 12]
+    assert model.predict(np.zeros((1, 2), dtype=dtype)).tolist() == [1]
 
 
 def test_knn_demo_covers_the_extent_it_is_given():
