@@ -108,10 +108,12 @@ def chapter_05():
 def chapter_06():
     from dlcourse.chapters.architectures.panels import architecture_panel, design_panel
     from dlcourse.chapters.architectures.tables import ARCHITECTURES, DESIGN_64, DESIGN_64_GAP
+    architectures = [*(("name", name) for name in ARCHITECTURES), ("group", False),
+                     *(("name", name) for name in ARCHITECTURES), ("group", True)]
     return {  # the first table of an architecture is built once and cached
-        "architecture explorer": (architecture_panel(), [
-            *(("name", name) for name in ARCHITECTURES), ("group", False),
-            *(("name", name) for name in ARCHITECTURES), ("group", True)]),
+        "architecture explorer": (architecture_panel(), architectures),
+        "architecture explorer, after a pause": (architecture_panel(), [
+            change for move in architectures for change in (PAUSE, move)]),
         "design your CNN (64x64x3)": (design_panel(), [
             ("spec", DESIGN_64_GAP), ("spec", "C16 R P L20"), ("spec", DESIGN_64),
             ("size", 128), ("size", 64), ("channels", 1), ("channels", 3)]),

@@ -49,7 +49,10 @@ panel is idle in a running kernel, it computes them, one per turn of the loop, n
 first, and for each whose static picture would be new (its ``background`` value: another
 depth, other axes limits), it rasterises that picture too.  Any change stops that, so it
 waits for one step at most, and choosing a setting computed already costs a frame, neither
-a computation nor a raster.
+a computation nor a raster.  A panel whose settings show many texts never shown before (the
+architecture explorer's layer names) may also draw their frames ahead (``draw_ahead``),
+out of sight, once each: the canvas then keeps those texts laid out and their glyphs
+rasterised, and the frame, when it is chosen, draws them from there.
 
 Then, if it has dropped a kept figure since, it collects the garbage: the figure's artists
 refer to each other, so only the cyclic collector frees them, and left to itself the
@@ -159,6 +162,10 @@ class Panel(widgets.VBox):
         the panel is idle, given the current ones.  Only for a ``compute`` that is not a
         generator and remembers its results (``functools.lru_cache``).  A value whose
         computation fails ends the idle work; choosing it shows the error as usual.
+    draw_ahead : bool
+        Also draw the frame of each prefetched value, once, out of sight (see "Idle time"
+        above): for settings that show many new texts.  Only with ``update`` and
+        ``prefetch``.
     figsize : (float, float)
         Figure size in inches.
     dpi : int
@@ -192,20 +199,26 @@ class Panel(widgets.VBox):
     def __init__(self, compute: Callable, draw: Callable,
                  controls: Mapping[str, widgets.ValueWidget], *, update: Callable | None = None,
                  key: Callable | None = None, background: Callable | None = None,
-                 prefetch: Callable | None = None, figsize: tuple[float, float] = (8.0, 3.6),
-                 dpi: int = 90, axes_layout: str = "constrained"):
+                 prefetch: Callable | None = None, draw_ahead: bool = False,
+                 figsize: tuple[float, float] = (8.0, 3.6), dpi: int = 90,
+                 axes_layout: str = "constrained"):
         if axes_layout not in ("constrained", "fixed"):
             raise ValueError(f'axes_layout must be "constrained" or "fixed", '
                              f'got {axes_layout!r}')
         if (key is not None or background is not None) and update is None:
             raise ValueError("key and background need update: without it every frame is "
                              "drawn afresh")
+        if draw_ahead and (update is None or prefetch is None):
+            raise ValueError("draw_ahead needs update and prefetch: it draws the frames of "
+                             "the prefetched values")
         self.compute = compute
         self.draw = draw
         self.update_artists = update
         self.key = key
         self.background = background
         self.prefetch = prefetch
+        self.draw_ahead = draw_ahead
+        self._drawn_ahead = set()   # (static picture, values) whose frames were drawn ahead
         self.controls = dict(controls)
         self.axes_layout = axes_layout
         self._figsize, self._dpi = figsize, dpi
@@ -341,20 +354,32 @@ class Panel(widgets.VBox):
         self.figure.canvas.draw()
         self._backgrounds[shown] = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
-    def _keep_background_ahead(self, result) -> bool:
-        """Rasterise the static picture ``result`` would be shown on, if it belongs to the
-        figure on show and is not kept yet; then set the artists back to the result shown.
-        Whether it did."""
-        if self.background is None or self.result is None:
+    def _prepare_ahead(self, values: dict, result) -> bool:
+        """Prepare, out of sight, what showing ``result`` (the panel's ``values``) will
+        need, if it belongs to the figure on show: rasterise and keep its static picture if
+        that is new, and with ``draw_ahead`` draw its frame, once (the canvas keeps its
+        texts).  Then set the artists back to the result shown.  Whether it did anything."""
+        if self.update_artists is None or self.result is None:
             return False
         key, shown = self._static_picture(result)
-        if key not in self._statics or shown in self._backgrounds:
+        if key not in self._statics:
             return False
         figure, artists, _ = self._statics[key]
         if figure is not self.figure:
             return False
+        new_background = self.background is not None and shown not in self._backgrounds
+        frame = (shown, tuple(sorted(values.items())))
+        draw = self.draw_ahead and frame not in self._drawn_ahead
+        if not (new_background or draw):
+            return False
         self._update_artists(artists, result)
-        self._keep_background(shown)
+        if new_background:
+            self._keep_background(shown)
+        if draw:
+            self._drawn_ahead.add(frame)
+            renderer = figure.canvas.get_renderer()
+            for artist in _changing_artists(artists):
+                artist.draw(renderer)   # over whatever is there: a frame restores first
         self._update_artists(artists, self.result)
         return True
 
@@ -450,14 +475,15 @@ class Panel(widgets.VBox):
 
     def idle_work(self) -> Iterator[None]:
         """What the panel does while idle, a step at a time (see "Idle time" above): compute
-        ``prefetch``'s values, nearest first, and rasterise the static pictures they would
-        need, then collect the garbage of a dropped figure.  In a running kernel the loop
+        ``prefetch``'s values, nearest first, rasterise the static pictures they would need
+        and draw their frames ahead (``draw_ahead``), then collect the garbage of a dropped
+        figure.  In a running kernel the loop
         takes one step per turn; any change stops them."""
         for values in self.prefetch(self.values()) if self.prefetch is not None else ():
             with _one_blas_thread():
                 result = self.compute(**values)
             yield
-            if self._keep_background_ahead(result):
+            if self._prepare_ahead(values, result):
                 yield
         if self._dropped_figure:
             self._dropped_figure = False

@@ -5,6 +5,7 @@ import gc
 import io
 import threading
 import time
+import uuid
 import weakref
 
 import ipywidgets as w
@@ -14,7 +15,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image
 from threadpoolctl import ThreadpoolController
 
-from dlcourse.ui import Panel
+from dlcourse.ui import Panel, text_cache
 from dlcourse.ui import panel as panel_module
 from dlcourse.ui.quiz import quiz_html
 
@@ -297,6 +298,57 @@ def test_idle_work_rasterises_the_pictures_ahead_and_leaves_the_figure_as_shown(
         p.controls["slope"].value = slope
         assert (_pixels(p) == _pixels(_zoom_at(slope))).all(), slope
     assert rasterised == []
+
+
+def _label_panel(token: str, draw_ahead=True):
+    """A title that names the value and ``token``: texts never shown before."""
+    def draw(fig, n):
+        return [fig.add_subplot().set_title("")]
+
+    def update(artists, n):
+        artists[0].set_text(f"ahead {n} {token}")
+
+    return Panel(lambda n: n, draw, {"n": w.IntSlider(value=0, min=0, max=5)}, update=update,
+                 prefetch=lambda values: [{"n": n} for n in (1, 2, 3)],
+                 draw_ahead=draw_ahead)
+
+
+def _laid_out(text: str) -> bool:
+    return any(text in key for key in text_cache._layouts)
+
+
+@pytest.mark.skipif(not text_cache.SUPPORTED, reason="the text caches need matplotlib 3.11")
+def test_idle_work_draws_the_frames_ahead_once_and_leaves_the_figure_as_shown():
+    token = uuid.uuid4().hex
+    p = _label_panel(token)
+    shown = p.image.value
+    steps = list(p.idle_work())
+    assert len(steps) == 2 * 3                   # a compute and a drawing for each value
+    assert all(_laid_out(f"ahead {n} {token}") for n in (1, 2, 3))
+    assert p.figure.axes[0].title.get_text() == f"ahead 0 {token}" and p.image.value == shown
+    assert len(list(p.idle_work())) == 3         # each drawn once: now the computes only
+    for n in (2, 3):                             # frames as a fresh panel draws them
+        p.controls["n"].value = n
+        fresh = _label_panel(token, draw_ahead=False)
+        fresh.controls["n"].value = n
+        assert (_pixels(p) == _pixels(fresh)).all(), n
+
+
+@pytest.mark.skipif(not text_cache.SUPPORTED, reason="the text caches need matplotlib 3.11")
+def test_without_draw_ahead_idle_work_draws_no_frame():
+    token = uuid.uuid4().hex
+    p = _label_panel(token, draw_ahead=False)
+    assert len(list(p.idle_work())) == 3        # the computes only
+    assert _laid_out(f"ahead 0 {token}")        # the one on show
+    assert not any(_laid_out(f"ahead {n} {token}") for n in (1, 2, 3))
+
+
+def test_draw_ahead_needs_update_and_prefetch():
+    with pytest.raises(ValueError, match="draw_ahead needs update and prefetch"):
+        Panel(lambda n: n, lambda fig, n: None, {"n": w.IntSlider()}, draw_ahead=True)
+    with pytest.raises(ValueError, match="draw_ahead needs update and prefetch"):
+        Panel(lambda n: n, lambda fig, n: [], {"n": w.IntSlider()}, update=lambda a, n: None,
+              draw_ahead=True)
 
 
 def test_a_new_keys_background_shows_the_limits_that_update_sets():

@@ -5,7 +5,10 @@ Both wire a plain, tested compute function (:func:`architecture_profile`,
 which draws the axes, labels, decades and legend once; an update only sets the bars, the
 layer names and the title (:func:`~dlcourse.chapters.architectures.plots.set_layer_profile`).
 The count axis is the same for every architecture (up to 1e10, VGG-16's MACs), which also
-makes them comparable; a design that needs more decades redraws the figure.
+makes them comparable; a design that needs more decades redraws the figure.  While the
+architecture explorer is idle, it draws the other architectures' frames out of sight
+(:func:`other_architectures`), so that their layer names (up to 60 never shown before: a
+tenth of a second the first time) are laid out and rasterised ahead.
 
 Examples
 --------
@@ -17,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
 
 import ipywidgets as widgets
@@ -36,7 +40,8 @@ from dlcourse.chapters.architectures.tables import (
 )
 from dlcourse.ui.panel import Panel
 
-__all__ = ["architecture_panel", "architecture_profile", "design_counts", "design_panel"]
+__all__ = ["architecture_panel", "architecture_profile", "design_counts", "design_panel",
+           "other_architectures"]
 
 
 def architecture_profile(name="AlexNet", group=True) -> dict:
@@ -119,9 +124,27 @@ def architecture_panel(name="AlexNet", group=True) -> Panel:
                                  description="architecture"),
         "group": widgets.Checkbox(value=group, description="group blocks (Inception, stages)"),
     }
-    return Panel(architecture_profile, _draw_profile, controls, update=_update_profile,
-                 key=lambda result: _top(_bars(result)), figsize=(8.0, 4.2), dpi=72,
+    return Panel(functools.lru_cache(maxsize=None)(architecture_profile), _draw_profile,
+                 controls, update=_update_profile, key=lambda result: _top(_bars(result)),
+                 prefetch=other_architectures, draw_ahead=True, figsize=(8.0, 4.2), dpi=72,
                  axes_layout="fixed")  # plot_layer_profile sets margins for its long names
+
+
+def other_architectures(values: dict) -> list[dict]:
+    """The architecture explorer's other settings, nearest first: the architectures next
+    to the current one in the menu, then every one with the blocks grouped the other way.
+
+    >>> [(v["name"], v["group"]) for v in other_architectures(
+    ...     {"name": "VGG-16", "group": True})][:3]
+    [('AlexNet', True), ('VGG-19', True), ('LeNet-5', True)]
+    >>> len(other_architectures({"name": "VGG-16", "group": True})) == 2 * len(ARCHITECTURES) - 1
+    True
+    """
+    names = list(ARCHITECTURES)
+    here = names.index(values["name"])
+    nearest = sorted(names, key=lambda name: (abs(names.index(name) - here), names.index(name)))
+    same = [{**values, "name": name} for name in nearest if name != values["name"]]
+    return same + [{**values, "name": name, "group": not values["group"]} for name in nearest]
 
 
 def design_counts(spec=DESIGN_64, size=64, channels=3) -> dict:

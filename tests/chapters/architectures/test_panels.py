@@ -13,7 +13,9 @@ from dlcourse.chapters.architectures.panels import (
     architecture_profile,
     design_counts,
     design_panel,
+    other_architectures,
 )
+from dlcourse.ui import text_cache
 from dlcourse.zoo import cam
 from dlcourse.zoo.recipes import train_digits_cnn
 from tests.chapters.panel_checks import assert_shows_like_a_fresh_panel
@@ -50,6 +52,20 @@ def test_architecture_panel_updated_in_place_shows_what_a_fresh_panel_shows():
     for change in [*(("name", name) for name in A.ARCHITECTURES), ("group", False),
                    ("name", "VGG-16"), ("name", "GoogLeNet"), ("group", True)]:
         assert_shows_like_a_fresh_panel(panel, architecture_panel, [change])
+
+
+@pytest.mark.skipif(not text_cache.SUPPORTED, reason="the text caches need matplotlib 3.11")
+def test_an_idle_architecture_explorer_lays_out_every_other_settings_layer_names():
+    panel = architecture_panel("AlexNet", group=True)
+    settings = other_architectures(panel.values())
+    assert {(v["name"], v["group"]) for v in settings} == \
+        {(name, group) for name in A.ARCHITECTURES for group in (True, False)} - {("AlexNet", True)}
+    text_cache._layouts.clear()                  # whatever earlier tests showed
+    list(panel.idle_work())
+    for values in settings:
+        names = architecture_profile(**values)["names"]
+        assert all(any(name in key for key in text_cache._layouts) for name in names), values
+    assert panel.figure.axes[0].get_title() == "AlexNet: parameters and MACs per layer"
 
 
 def test_design_counts_report_errors_instead_of_raising():
