@@ -477,8 +477,8 @@ class Panel(widgets.VBox):
         """What the panel does while idle, a step at a time (see "Idle time" above): compute
         ``prefetch``'s values, nearest first, rasterise the static pictures they would need
         and draw their frames ahead (``draw_ahead``), then collect the garbage of a dropped
-        figure.  In a running kernel the loop
-        takes one step per turn; any change stops them."""
+        figure.  In a running kernel the loop takes one step per turn; any change stops
+        them."""
         for values in self.prefetch(self.values()) if self.prefetch is not None else ():
             with _one_blas_thread():
                 result = self.compute(**values)
