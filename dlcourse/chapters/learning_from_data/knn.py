@@ -24,11 +24,13 @@ from dlcourse._validate import check_array, check_positive
 from dlcourse.backend import array_module
 from dlcourse.data import moons
 
-__all__ = ["METRICS", "DecisionGrid", "KNNDemo", "KNeighborsClassifier", "decision_grid",
-           "knn_demo", "majority_vote", "moons_extent", "pairwise_distances",
-           "ranked_neighbour_labels"]
+__all__ = ["GRID_PADDING", "METRICS", "DecisionGrid", "KNNDemo", "KNeighborsClassifier",
+           "box_grid", "decision_grid", "knn_demo", "majority_vote", "moons_extent",
+           "pairwise_distances", "ranked_neighbour_labels"]
 
 METRICS = ("euclidean", "manhattan", "cosine")
+
+GRID_PADDING = 0.1   # how far a decision grid reaches beyond its data, per unit of range
 
 # distances ``kneighbors`` ranks at a time (with their int64 keys, under 1 MB): a block and
 # its temporaries stay in the cache, which makes the panel's 10,000 x 200 ranking twice as
@@ -263,7 +265,8 @@ class DecisionGrid(NamedTuple):
     values: object
 
 
-def decision_grid(model_fn, X, resolution: int = 200, *, padding: float = 0.1) -> DecisionGrid:
+def decision_grid(model_fn, X, resolution: int = 200, *,
+                  padding: float = GRID_PADDING) -> DecisionGrid:
     """Evaluate ``model_fn`` on a ``resolution x resolution`` grid covering the 2-D points ``X``.
 
     Parameters
@@ -292,17 +295,57 @@ def decision_grid(model_fn, X, resolution: int = 200, *, padding: float = 0.1) -
     ([0.0, 0.5, 1.0], [[0, 0, 1], [0, 0, 1], [0, 0, 1]])
     """
     X = _as_float(X, "X")
-    if X.shape[1] != 2:
-        raise ValueError(f"X must hold 2-D points, got {X.shape[1]} features")
+    return _grid(model_fn, _padded_extent(X, padding), resolution, array_module(X), X.dtype)
+
+
+def box_grid(model_fn, extent, resolution: int = 200, *, xp=np,
+             dtype="float64") -> DecisionGrid:
+    """Evaluate ``model_fn`` on a ``resolution x resolution`` grid spanning a box exactly.
+
+    Parameters
+    ----------
+    model_fn : callable
+        As for :func:`decision_grid`.
+    extent : (x_min, x_max, y_min, y_max)
+        The box; its edges are the grid's first and last points.
+    resolution : int
+        Grid points per axis.
+    xp, dtype
+        The array module (NumPy or CuPy) and float type of the grid.
+
+    Returns
+    -------
+    DecisionGrid
+
+    >>> box_grid(lambda p: p[:, 1], (-1, 1, 0, 4), resolution=3).values.tolist()
+    [[0.0, 0.0, 0.0], [2.0, 2.0, 2.0], [4.0, 4.0, 4.0]]
+    """
+    if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
+        raise ValueError(f"extent must be (x_min, x_max, y_min, y_max), each min below its "
+                         f"max, got {tuple(extent)}")
+    return _grid(model_fn, extent, resolution, xp, dtype)
+
+
+def _grid(model_fn, extent, resolution: int, xp, dtype) -> DecisionGrid:
+    """:func:`box_grid` without checking the box (a padded extent of data on a line is flat)."""
     check_positive(resolution, "resolution")
-    xp = array_module(X)
-    low, high = X.min(axis=0), X.max(axis=0)
-    pad = padding * (high - low)
-    xs = xp.linspace(low[0] - pad[0], high[0] + pad[0], resolution, dtype=X.dtype)
-    ys = xp.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=X.dtype)
+    # the edges in the grid's float type, so that the spacing is computed in it
+    x_min, x_max, y_min, y_max = (xp.asarray(edge, dtype=dtype) for edge in extent)
+    xs = xp.linspace(x_min, x_max, resolution, dtype=dtype)
+    ys = xp.linspace(y_min, y_max, resolution, dtype=dtype)
     xx, yy = xp.meshgrid(xs, ys)
     values = model_fn(xp.stack([xx.ravel(), yy.ravel()], axis=1))
     return DecisionGrid(xx, yy, xp.asarray(values).reshape(resolution, resolution))
+
+
+def _padded_extent(X, padding: float) -> tuple:
+    """The extent ``(x_min, x_max, y_min, y_max)`` of the 2-D points ``X`` (n, 2), widened by
+    ``padding`` times their range on each side: four scalars of ``X``'s array type."""
+    if X.shape[1] != 2:
+        raise ValueError(f"X must hold 2-D points, got {X.shape[1]} features")
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = padding * (high - low)
+    return low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1]
 
 
 class KNNDemo(NamedTuple):
@@ -344,10 +387,7 @@ def knn_demo(k: int = 5, metric: str = "euclidean", noise: float = 0.3, *, n: in
     if k > n:
         raise ValueError(f"k={k} but only n={n} training samples")
     if extent is not None:
-        extent = tuple(map(float, extent))
-        if len(extent) != 4 or not (extent[0] < extent[1] and extent[2] < extent[3]):
-            raise ValueError(f"extent must be (x_min, x_max, y_min, y_max), each min below its "
-                             f"max, got {extent}")
+        extent = tuple(map(float, extent))    # a key of the ranked data sets' cache
     data = _ranked_moons(metric, float(noise), n, resolution, seed, min(n, max(k, 51)), extent)
     xp = array_module(data.y_train)
 
@@ -416,9 +456,7 @@ def moons_extent(noises, *, n: int = 200, seed: int = 0) -> tuple[float, float, 
     True
     """
     X = np.concatenate([moons(2 * n, noise=noise, seed=seed)[0] for noise in noises])
-    grid = decision_grid(lambda points: np.zeros(len(points)), X, resolution=2)
-    return (float(grid.xx.min()), float(grid.xx.max()),
-            float(grid.yy.min()), float(grid.yy.max()))
+    return tuple(float(edge) for edge in _padded_extent(X, GRID_PADDING))
 
 
 @functools.lru_cache(maxsize=48)
@@ -431,13 +469,11 @@ def _ranked_moons(metric: str, noise: float, n: int, resolution: int, seed: int,
     X_train, y_train, X_val, y_val = X[:n], y[:n], X[n:], y[n:]
     model = KNeighborsClassifier(1, metric=metric).fit(X_train, y_train)
     xp = array_module(X)
-    if extent is None:
-        coordinates = decision_grid(lambda points: xp.zeros(len(points)), X, resolution)
-    else:   # a grid over the extent: the one over its corners, unpadded
-        x_min, x_max, y_min, y_max = extent
-        corners = xp.asarray([[x_min, y_min], [x_max, y_max]], dtype=X.dtype)
-        coordinates = decision_grid(lambda points: xp.zeros(len(points)), corners,
-                                    resolution, padding=0.0)
+    def zeros(points):       # only the grid's coordinates are wanted
+        return xp.zeros(len(points))
+
+    coordinates = (decision_grid(zeros, X, resolution) if extent is None else
+                   box_grid(zeros, extent, resolution, xp=xp, dtype=X.dtype))
     points = xp.stack([coordinates.xx.ravel(), coordinates.yy.ravel()], axis=1)
     return _RankedMoons(X_train, y_train, X_val, y_val, model.classes_, coordinates.xx,
                         coordinates.yy, *(ranked_neighbour_labels(model, Q, depth)

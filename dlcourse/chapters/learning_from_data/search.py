@@ -28,7 +28,7 @@ from dlcourse.chapters.learning_from_data.knn import (
     METRICS,
     DecisionGrid,
     KNeighborsClassifier,
-    decision_grid,
+    box_grid,
     majority_vote,
 )
 
@@ -209,9 +209,9 @@ def _budget_curve(*, max_budget: int, repeats: int, seed: int) -> BudgetCurve:
 @functools.lru_cache(maxsize=1)
 def _landscape() -> DecisionGrid:
     """The one-knob objective on a 100 x 100 grid over the box (read-only, shared)."""
-    corners = np.array(BOUNDS).T                                    # (2, 2): the box
-    landscape = decision_grid(lambda p: one_knob_objective(p[:, 0], p[:, 1]), corners,
-                              resolution=100, padding=0.0)
+    (x_min, x_max), (y_min, y_max) = BOUNDS
+    landscape = box_grid(lambda p: one_knob_objective(p[:, 0], p[:, 1]),
+                         (x_min, x_max, y_min, y_max), resolution=100)
     for values in landscape:
         if isinstance(values, np.ndarray):
             values.setflags(write=False)
