@@ -28,7 +28,6 @@ from dlcourse.ui.panel import Panel
 __all__ = ["knn_panel", "nearby_knn_settings", "search_panel"]
 
 NOISE_STEP, MAX_NOISE = 0.05, 0.8    # the k-NN panel's noise slider: 0 .. 0.8 in 0.05 steps
-N_NOISE_LEVELS = round(MAX_NOISE / NOISE_STEP) + 1
 
 
 def _noise_level(noise: float) -> float:
@@ -39,6 +38,10 @@ def _noise_level(noise: float) -> float:
     0.15
     """
     return round(noise, 2)
+
+
+NOISE_LEVELS = tuple(_noise_level(i * NOISE_STEP)           # every value the slider offers
+                     for i in range(round(MAX_NOISE / NOISE_STEP) + 1))
 
 
 def _draw_knn(fig, demo):
@@ -94,8 +97,7 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
                                      description="noise"),
     }
 
-    extent = moons_extent([_noise_level(i * NOISE_STEP) for i in range(N_NOISE_LEVELS)],
-                          seed=seed)
+    extent = moons_extent(NOISE_LEVELS, seed=seed)
 
     def compute(k, metric, noise):
         return knn_demo(k, metric, _noise_level(noise), seed=seed, extent=extent)
@@ -117,8 +119,7 @@ def nearby_knn_settings(values: dict) -> list[dict]:
     18
     """
     noise = _noise_level(values["noise"])
-    levels = [_noise_level(i * NOISE_STEP) for i in range(N_NOISE_LEVELS)]
-    others = sorted((level for level in levels if level != noise),
+    others = sorted((level for level in NOISE_LEVELS if level != noise),
                     key=lambda level: (round(abs(level - noise), 2), -level))
     metrics = [{**values, "metric": metric} for metric in METRICS if metric != values["metric"]]
     by_noise = [{**values, "noise": level} for level in others]
