@@ -46,23 +46,15 @@ NOISE_LEVELS = tuple(_noise_level(i * NOISE_STEP)           # every value the sl
 
 def _draw_knn(fig, demo):
     """The axes, the labels and the legend once; the regions, the points and the title
-    change.  The axes' limits are the grid's extent, the same for every noise level: the
-    background."""
+    change.  The axes' limits are the grid's extent, the same for every noise level."""
     plot_knn_demo(fig, demo)
     ax = fig.axes[0]
     # the points are redrawn too, so that they stay above the regions
     return {"regions": ax.images[0], "points": list(ax.collections), "title": ax.title}
 
 
-def _extent(demo) -> tuple[float, float, float, float]:
-    """The decision grid's extent: the axes' limits, which the background shows."""
-    xx, yy = to_numpy(demo.grid.xx), to_numpy(demo.grid.yy)
-    return float(xx.min()), float(xx.max()), float(yy.min()), float(yy.max())
-
-
 def _update_knn(artists, demo):
     artists["regions"].set_data(to_numpy(demo.grid.values))
-    artists["regions"].set_extent(_extent(demo))   # as imshow: the axes fitted to the grid
     points = artists["points"]      # a scatter per class: training points, then validation
     train, val = points[:len(points) // 2], points[len(points) // 2:]
     for scatters, X, y in ((train, demo.X_train, demo.y_train), (val, demo.X_val, demo.y_val)):
@@ -102,7 +94,7 @@ def knn_panel(*, k: int = 5, metric: str = "euclidean", noise: float = 0.3,
     def compute(k, metric, noise):
         return knn_demo(k, metric, _noise_level(noise), seed=seed, extent=extent)
 
-    return Panel(compute, _draw_knn, controls, update=_update_knn, background=_extent,
+    return Panel(compute, _draw_knn, controls, update=_update_knn,
                  prefetch=nearby_knn_settings, figsize=(7.5, 4.2))
 
 

@@ -194,7 +194,7 @@ def test_show_images_centres_colours_on_zero_per_image_or_on_one_shared_scale():
 
 @pytest.mark.slow
 def test_knn_panel_after_changes_shows_what_a_fresh_panel_shows():
-    # another noise level moves the points and the grid's extent: the axes follow
+    # another noise level moves the points inside the frame, which stays put
     changes = [("noise", 0.7), ("k", 1), ("metric", "manhattan"), ("noise", 0.05), ("k", 21),
                ("noise", 0.4)]
     assert_shows_like_a_fresh_panel(knn_panel(), knn_panel, changes)
