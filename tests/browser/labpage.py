@@ -325,14 +325,18 @@ def _move(control) -> str | None:
     labels = control.locator(".widget-label")
     label = labels.first.text_content() if labels.count() else "?"
     if "widget-slider" in classes:
+        # The readout shows the value as the model holds it; the handle's aria-valuenow is
+        # rounded to one decimal (0.3 and 0.35 both read "0.3"), so a step of 0.05 could
+        # look like no move at all, and the slider was moved back and forth.
         handle = control.locator(".noUi-handle").first
-        before = handle.get_attribute("aria-valuenow")
+        readout = control.locator(".widget-readout")
+        before = readout.inner_text()
         handle.focus()
-        handle.press("ArrowRight")
-        if handle.get_attribute("aria-valuenow") == before:  # already at the right end
-            handle.press("ArrowLeft")
-        after = handle.get_attribute("aria-valuenow")
-        return f"slider {label!r} {before} -> {after}" if after != before else None
+        for key in ("ArrowRight", "ArrowLeft"):          # ArrowLeft: at the right end
+            handle.press(key)
+            if readout.inner_text() != before:
+                return f"slider {label!r} {before} -> {readout.inner_text()}"
+        return None
     if "widget-dropdown" in classes:
         select = control.locator("select")
         options = select.locator("option").all_inner_texts()
